@@ -1,0 +1,91 @@
+/**
+ * The wire format between the daemon (or an ALB) and the function: the ALB Lambda target event and result.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+ *
+ * ALB sends either the multi-value form (target group attribute `lambda.multi_value_headers.enabled`) or
+ * the single-value form, and expects the result in the same form: a mismatch makes it answer 502.
+ * Query keys and values arrive still percent-encoded, exactly as the client sent them.
+ */
+
+/** Who called, as the daemon saw it. Our addition to ALB's `requestContext`; used only for the audit log. */
+export interface CallerContext {
+  /** The client's address as seen by the daemon (never forwarded to the third party). */
+  address?: string;
+  /** The daemon host's name. */
+  hostname?: string;
+  /** The EC2 instance id from IMDSv2, when the daemon runs on EC2. */
+  instanceId?: string;
+  /** The daemon's mode: "lambda" or "local". */
+  mode?: string;
+}
+
+export interface AlbRequestContext {
+  elb?: { targetGroupArn?: string };
+  caller?: CallerContext;
+}
+
+interface AlbEventBase {
+  requestContext?: AlbRequestContext;
+  httpMethod: string;
+  path: string;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface AlbMultiValueEvent extends AlbEventBase {
+  multiValueHeaders: Record<string, string[]>;
+  multiValueQueryStringParameters?: Record<string, string[]> | null;
+}
+
+export interface AlbSingleValueEvent extends AlbEventBase {
+  headers: Record<string, string>;
+  queryStringParameters?: Record<string, string> | null;
+}
+
+export type AlbEvent = AlbMultiValueEvent | AlbSingleValueEvent;
+
+interface AlbResultBase {
+  statusCode: number;
+  statusDescription?: string;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+export interface AlbMultiValueResult extends AlbResultBase {
+  multiValueHeaders: Record<string, string[]>;
+}
+
+export interface AlbSingleValueResult extends AlbResultBase {
+  headers: Record<string, string>;
+}
+
+export type AlbResult = AlbMultiValueResult | AlbSingleValueResult;
+
+/** The part of the Lambda context object the handler uses; anything with these fields will do. */
+export interface InvocationContext {
+  awsRequestId?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** Headers as raw [name, value] pairs, in order, duplicates kept (like Node's `rawHeaders`, paired). */
+export type HeaderPairs = Array<[name: string, value: string]>;
+
+/** Query as raw [key, value] pairs, still percent-encoded as on the wire; order and duplicates kept. */
+export type QueryPairs = Array<[key: string, value: string]>;
+
+/** A decoded request: what the signer works on. */
+export interface ProxyRequest {
+  method: string;
+  /** The raw path as sent by the client, still percent-encoded, without the query. */
+  path: string;
+  query: QueryPairs;
+  headers: HeaderPairs;
+  body: Buffer;
+}
+
+/** A response on its way back: status, raw header pairs and exact body bytes. */
+export interface ProxyResponse {
+  statusCode: number;
+  headers: HeaderPairs;
+  body: Buffer;
+}

@@ -1,0 +1,34 @@
+// Bundles the Lambda function and the daemon with esbuild.
+// The Lambda bundle carries its own AWS SDK (pinned, tree-shaken) instead of relying on the runtime's copy.
+import { build } from "esbuild";
+import { mkdir } from "node:fs/promises";
+
+// SDK v3 and a few dependencies still call require() for Node built-ins; in an ESM bundle that needs a real require.
+const requireBanner =
+  "import { createRequire as __ssmSignProxyCreateRequire } from 'node:module'; const require = __ssmSignProxyCreateRequire(import.meta.url);";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  banner: { js: requireBanner },
+  logLevel: "warning",
+};
+
+await mkdir("dist", { recursive: true });
+await Promise.all([
+  build({ ...common, target: "node20", entryPoints: ["lambda/index.ts"], outfile: "dist/lambda/index.mjs", metafile: false }),
+  build({
+    ...common,
+    target: "node20",
+    entryPoints: { cli: "proxy-daemon/cli.ts", index: "proxy-daemon/index.ts" },
+    outdir: "dist/proxy-daemon",
+    outExtension: { ".js": ".mjs" },
+    // The daemon is installed with its dependencies; bundling only our own modules keeps pino, undici and
+    // the SDK loadable the way their authors ship them (pino-pretty, for one, is resolved at run time).
+    packages: "external",
+  }),
+]);
