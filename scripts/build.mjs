@@ -31,4 +31,12 @@ await Promise.all([
     // the SDK loadable the way their authors ship them (pino-pretty, for one, is resolved at run time).
     packages: "external",
   }),
+  // One self-contained file for hosts without node_modules (the CDK association ships it as an S3 asset).
+  build({
+    ...common,
+    target: "node20",
+    entryPoints: ["proxy-daemon/cli.ts"],
+    outfile: "dist/standalone/ssm-sign-proxy.mjs",
+    external: ["pino-pretty"],
+  }),
 ]);
