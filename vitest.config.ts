@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+// Many test files start real servers and child processes (moto, HTTPS upstreams, the daemon); on a
+// 2-core machine more than two busy forks at once only makes everyone's timeouts flaky.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**", "**/cdk.out/**"],
+    globalSetup: ["test/support/global-setup.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    fileParallelism: true,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 15_000,
+    // A leaked server or child should show up as a failure, not as a run that never ends.
+    reporters: ["default"],
+  },
+});
