@@ -1,0 +1,30 @@
+/** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { createHandler } from "./handler";
+import { SsmParameterSource } from "./ssm-parameter-source";
+
+function seconds(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    // A typo must not silently become "no cache" or "no timeout": say so once, at cold start, and use the default.
+    console.warn(JSON.stringify({ level: "warn", msg: `${name} must be a positive number of seconds; using the default` }));
+    return undefined;
+  }
+  return value;
+}
+
+const ssm = new SSMClient({
+  // A stuck connection to SSM must not eat the whole invocation: fail fast and let the cache serve stale.
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
+});
+
+export const handler = createHandler({
+  source: new SsmParameterSource(ssm),
+  prefix: process.env.SSM_SIGN_PROXY_PREFIX,
+  cacheTtlSeconds: seconds("SSM_SIGN_PROXY_CACHE_TTL"),
+  negativeCacheTtlSeconds: seconds("SSM_SIGN_PROXY_NEGATIVE_CACHE_TTL"),
+  timeoutSeconds: seconds("SSM_SIGN_PROXY_TIMEOUT"),
+});
