@@ -4,7 +4,7 @@
  * fd00:ec2::254, and "this network" 0.0.0.0/8. Private and loopback ranges stay allowed: hosts are allowlisted by
  * their parameters, and internal APIs are a real use.
  */
-import { type LookupAddress, type LookupAllOptions, lookup as dnsLookup } from "node:dns";
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { isIPv4, isIPv6 } from "node:net";
 
 function ipv4Forbidden(ip: string): boolean {
@@ -40,11 +40,20 @@ export function isForbiddenAddress(ip: string): boolean {
   if (!g) return true;
   const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
   if ((g0 & 0xffc0) === 0xfe80) return true;
-  if (g0 === 0xfd00 && g1 === 0x0ec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0x254) {
+  if (
+    g0 === 0xfd00 &&
+    g1 === 0x0ec2 &&
+    g2 === 0 &&
+    g3 === 0 &&
+    g4 === 0 &&
+    g5 === 0 &&
+    g6 === 0 &&
+    g7 === 0x254
+  ) {
     return true;
   }
-  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible forms reach the IPv4 address.
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || g5 === 0)) {
+  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, but not ::1 or ::) forms reach the IPv4 address.
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || (g5 === 0 && g6 !== 0))) {
     return ipv4Forbidden(`${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`);
   }
   return false;
@@ -52,7 +61,11 @@ export function isForbiddenAddress(ip: string): boolean {
 
 export const FORBIDDEN_ADDRESS_CODE = "ERR_SSM_SIGN_PROXY_FORBIDDEN_ADDRESS";
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
 
 /** A drop-in for `dns.lookup` as net/tls call it: resolves, then drops forbidden addresses. */
 export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
@@ -62,7 +75,9 @@ export function guardedLookup(hostname: string, options: object, callback: Looku
     if (err) return callback(err, wantsAll ? [] : "");
     const allowed = addresses.filter((a) => !isForbiddenAddress(a.address));
     if (allowed.length === 0) {
-      const error: NodeJS.ErrnoException = new Error(`${hostname} resolves only to link-local or metadata addresses`);
+      const error: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves only to link-local or metadata addresses`,
+      );
       error.code = FORBIDDEN_ADDRESS_CODE;
       return callback(error, wantsAll ? [] : "");
     }

@@ -3,8 +3,9 @@
  * The daemon encodes requests and decodes results with the same code the function uses the other way,
  * so the two sides cannot drift apart.
  */
-import { STATUS_CODES } from "node:http";
+
 import { isUtf8 } from "node:buffer";
+import { STATUS_CODES } from "node:http";
 import type {
   AlbEvent,
   AlbMultiValueEvent,
@@ -85,7 +86,8 @@ function readSingleValue(field: string, value: unknown): Array<[string, string]>
 
 function readHeaders(pairs: Array<[string, string]>): HeaderPairs | CodecError {
   for (const [name, value] of pairs) {
-    if (!isToken(name)) return codecError(`header name ${JSON.stringify(name.slice(0, 64))} is not a valid token`);
+    if (!isToken(name))
+      return codecError(`header name ${JSON.stringify(name.slice(0, 64))} is not a valid token`);
     if (!isFieldValue(value)) return codecError(`header ${name} has a value with control characters`);
   }
   return pairs;
@@ -118,9 +120,12 @@ function readBody(event: Record<string, unknown>): Buffer | CodecError {
 export function decodeEvent(event: unknown): DecodedEvent | CodecError {
   if (!isRecord(event)) return codecError("event must be a JSON object (an ALB target event)");
   const { httpMethod, path } = event;
-  if (typeof httpMethod !== "string" || !isToken(httpMethod)) return codecError("httpMethod must be an HTTP method");
-  if (typeof path !== "string" || !path.startsWith("/")) return codecError("path must be a string starting with /");
-  if (/[\x00-\x20\x7f-\xff#?]/.test(path)) return codecError("path contains characters that must be percent-encoded");
+  if (typeof httpMethod !== "string" || !isToken(httpMethod))
+    return codecError("httpMethod must be an HTTP method");
+  if (typeof path !== "string" || !path.startsWith("/"))
+    return codecError("path must be a string starting with /");
+  if (/[\x00-\x20\x7f-\xff#?]/.test(path))
+    return codecError("path contains characters that must be percent-encoded");
 
   const multiValue = "multiValueHeaders" in event;
   const rawHeaders = multiValue
@@ -138,7 +143,14 @@ export function decodeEvent(event: unknown): DecodedEvent | CodecError {
   const body = readBody(event);
   if (!Buffer.isBuffer(body)) return body;
 
-  const decoded: DecodedEvent = { method: httpMethod, path, query: query as QueryPairs, headers, body, multiValue };
+  const decoded: DecodedEvent = {
+    method: httpMethod,
+    path,
+    query: query as QueryPairs,
+    headers,
+    body,
+    multiValue,
+  };
   const caller = readCaller(event);
   if (caller) decoded.caller = caller;
   return decoded;
@@ -165,11 +177,17 @@ export function statusDescription(statusCode: number): string {
 export function encodeResult(res: ProxyResponse, multiValue: boolean): AlbResult {
   const base64 = mustBase64(res);
   const body = base64 ? res.body.toString("base64") : res.body.toString("utf8");
-  const common = { statusCode: res.statusCode, statusDescription: statusDescription(res.statusCode), body, isBase64Encoded: base64 };
+  const common = {
+    statusCode: res.statusCode,
+    statusDescription: statusDescription(res.statusCode),
+    body,
+    isBase64Encoded: base64,
+  };
   if (multiValue) return { ...common, multiValueHeaders: groupPairs(res.headers) };
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(groupPairs(res.headers))) {
-    headers[name] = name.toLowerCase() === "set-cookie" ? (values[values.length - 1] ?? "") : values.join(", ");
+    headers[name] =
+      name.toLowerCase() === "set-cookie" ? (values[values.length - 1] ?? "") : values.join(", ");
   }
   return { ...common, headers };
 }
@@ -178,7 +196,12 @@ export function encodeResult(res: ProxyResponse, multiValue: boolean): AlbResult
 export function decodeResult(result: unknown): ProxyResponse | CodecError {
   if (!isRecord(result)) return codecError("function result must be a JSON object (an ALB result)");
   const { statusCode } = result;
-  if (typeof statusCode !== "number" || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+  if (
+    typeof statusCode !== "number" ||
+    !Number.isInteger(statusCode) ||
+    statusCode < 100 ||
+    statusCode > 599
+  ) {
     return codecError("function result has no valid statusCode");
   }
   const rawHeaders =

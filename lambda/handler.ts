@@ -10,7 +10,7 @@ import { requestHeadersForUpstream, responseHeadersForClient } from "./header-fi
 import { isHostError, parseHost } from "./host-key";
 import { textResponse } from "./local-responses";
 import { hostPath, normalizePrefix } from "./parameter-path";
-import { ParameterSourceError, type ParameterSource } from "./parameter-source";
+import { type ParameterSource, ParameterSourceError } from "./parameter-source";
 import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
 import { applyRules } from "./signer";
 import { type ParsedRules, parseRules } from "./signing-rules";
@@ -94,7 +94,9 @@ export function createHandler(options: HandlerOptions): Handler {
     line.host = host.authority;
 
     // ALB health checks (if a target group enables them) get a cheap answer without touching SSM.
-    if (decoded.headers.some(([n, v]) => n.toLowerCase() === "user-agent" && v.startsWith("ELB-HealthChecker/"))) {
+    if (
+      decoded.headers.some(([n, v]) => n.toLowerCase() === "user-agent" && v.startsWith("ELB-HealthChecker/"))
+    ) {
       return finish(textResponse(200, "ok"), multiValue);
     }
 
@@ -141,18 +143,25 @@ export function createHandler(options: HandlerOptions): Handler {
     }
     line.applied = parsed.rules.kinds;
 
-    const signed = applyRules({ ...decoded, headers: requestHeadersForUpstream(decoded.headers) }, parsed.rules);
-    const maxResponseBytes = event && typeof event === "object" && "requestContext" in event &&
+    const signed = applyRules(
+      { ...decoded, headers: requestHeadersForUpstream(decoded.headers) },
+      parsed.rules,
+    );
+    const maxResponseBytes =
+      event &&
+      typeof event === "object" &&
+      "requestContext" in event &&
       (event as { requestContext?: { elb?: unknown } }).requestContext?.elb
-      ? ALB_MAX_BODY
-      : INVOKE_MAX_BODY;
+        ? ALB_MAX_BODY
+        : INVOKE_MAX_BODY;
     const upstreamStarted = performance.now();
     const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
     if (isUpstreamFailure(response)) {
       line.level = "warn";
       line.error = response.message;
-      const status = response.failure === "timeout" ? 504 : response.failure === "forbidden-address" ? 403 : 502;
+      const status =
+        response.failure === "timeout" ? 504 : response.failure === "forbidden-address" ? 403 : 502;
       return finish(textResponse(status, response.message), multiValue);
     }
     return finish({ ...response, headers: responseHeadersForClient(response.headers) }, multiValue);

@@ -44,9 +44,11 @@ function parsePort(raw: string, text: string): number | HostError {
 
 /** Validates a Host header value (RFC 9110 §7.2) and derives the upstream and its key. Never throws. */
 export function parseHost(raw: string | undefined): UpstreamHost | HostError {
-  if (raw === undefined || raw.trim() === "") return hostError("missing Host header: cannot tell which API to call");
+  if (raw === undefined || raw.trim() === "")
+    return hostError("missing Host header: cannot tell which API to call");
   const value = raw.trim();
-  if (value.includes("@")) return hostError(`Host ${describe(value)} contains userinfo, which is not allowed`);
+  if (value.includes("@"))
+    return hostError(`Host ${describe(value)} contains userinfo, which is not allowed`);
   if (value.startsWith("[")) {
     return hostError(
       `Host ${describe(value)} is an IPv6 literal; Parameter Store names cannot hold one, use a DNS name`,

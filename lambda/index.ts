@@ -10,7 +10,12 @@ function seconds(name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
     // A typo must not silently become "no cache" or "no timeout": say so once, at cold start, and use the default.
-    console.warn(JSON.stringify({ level: "warn", msg: `${name} must be a positive number of seconds; using the default` }));
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: `${name} must be a positive number of seconds; using the default`,
+      }),
+    );
     return undefined;
   }
   return value;

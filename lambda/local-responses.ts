@@ -1,7 +1,11 @@
 /** Answers the function gives itself. Each carries a one-line text body naming the cause and the fix. */
 import type { HeaderPairs, ProxyResponse } from "./alb-event";
 
-export function textResponse(statusCode: number, message: string, extraHeaders: HeaderPairs = []): ProxyResponse {
+export function textResponse(
+  statusCode: number,
+  message: string,
+  extraHeaders: HeaderPairs = [],
+): ProxyResponse {
   return {
     statusCode,
     headers: [

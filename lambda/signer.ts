@@ -20,7 +20,10 @@ function decodeQueryComponent(raw: string): string {
  * so the value decodes back to itself under both RFC 3986 and form (`+` = space) decoding.
  */
 export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyRequest {
@@ -39,7 +42,10 @@ export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyReq
     const names = new Set(rules.queries.map(([name]) => name));
     query = [
       ...query.filter(([key]) => !names.has(decodeQueryComponent(key))),
-      ...rules.queries.map(([name, value]): [string, string] => [encodeQueryComponent(name), encodeQueryComponent(value)]),
+      ...rules.queries.map(([name, value]): [string, string] => [
+        encodeQueryComponent(name),
+        encodeQueryComponent(value),
+      ]),
     ];
   }
   return { method: request.method, path, query, headers, body: request.body };

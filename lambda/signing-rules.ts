@@ -2,8 +2,9 @@
  * A host's parameters -> what to do to its requests. Pure.
  * Kinds (after `/<prefix>/<host>/`): headers/<Name>, basic/username, basic/password, rewrite/path, queries/<name>.
  */
-import type { Parameter } from "./parameter-source";
+
 import { isFieldValue, isToken } from "./http-syntax";
+import type { Parameter } from "./parameter-source";
 
 export type SigningKind = "headers" | "basic" | "rewrite" | "queries";
 
@@ -51,7 +52,8 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
     switch (kind) {
       case "headers":
         if (!isToken(rest)) ignored.push({ name, reason: "header name is not a valid HTTP token" });
-        else if (!isFieldValue(value)) ignored.push({ name, reason: "value contains control characters (CR, LF, NUL)" });
+        else if (!isFieldValue(value))
+          ignored.push({ name, reason: "value contains control characters (CR, LF, NUL)" });
         else rules.headers.push([rest, value]);
         break;
       case "basic":
@@ -73,8 +75,10 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
     }
   }
   if (username !== undefined || password !== undefined) {
-    if (username === undefined) ignored.push({ name: `${hostPath}/basic/password`, reason: "basic/username is missing" });
-    else if (username.includes(":")) ignored.push({ name: `${hostPath}/basic/username`, reason: "contains ':'" });
+    if (username === undefined)
+      ignored.push({ name: `${hostPath}/basic/password`, reason: "basic/username is missing" });
+    else if (username.includes(":"))
+      ignored.push({ name: `${hostPath}/basic/username`, reason: "contains ':'" });
     else rules.basic = { username, password: password ?? "" };
   }
   if (rules.headers.length > 0) rules.kinds.push("headers");

@@ -1,5 +1,5 @@
 /** Parameter Store as a ParameterSource: recursive GetParametersByPath, decrypted, every page. */
-import { type SSMClient, paginateGetParametersByPath } from "@aws-sdk/client-ssm";
+import { paginateGetParametersByPath, type SSMClient } from "@aws-sdk/client-ssm";
 import { type Parameter, type ParameterSource, ParameterSourceError } from "./parameter-source";
 
 interface AwsErrorShape {
@@ -12,7 +12,10 @@ function classify(error: unknown, path: string): ParameterSourceError {
   const e = (typeof error === "object" && error !== null ? error : {}) as AwsErrorShape;
   const name = e.name ?? e.code ?? "Error";
   const status = e.$metadata?.httpStatusCode;
-  if (/AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|KMS|InvalidKeyId/i.test(name) || status === 403) {
+  if (
+    /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|KMS|InvalidKeyId/i.test(name) ||
+    status === 403
+  ) {
     return new ParameterSourceError(
       "access-denied",
       path,
@@ -43,7 +46,8 @@ export class SsmParameterSource implements ParameterSource {
       );
       for await (const page of pages) {
         for (const p of page.Parameters ?? []) {
-          if (p.Name !== undefined && p.Value !== undefined) parameters.push({ name: p.Name, value: p.Value });
+          if (p.Name !== undefined && p.Value !== undefined)
+            parameters.push({ name: p.Name, value: p.Value });
         }
       }
     } catch (error) {

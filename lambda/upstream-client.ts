@@ -7,8 +7,8 @@
  *   for idempotent methods only.
  */
 import { Agent } from "undici";
-import type { HeaderPairs, ProxyRequest, ProxyResponse } from "./alb-event";
 import { FORBIDDEN_ADDRESS_CODE, guardedLookup, isForbiddenAddress } from "./address-guard";
+import type { HeaderPairs, ProxyRequest, ProxyResponse } from "./alb-event";
 import type { UpstreamHost } from "./host-key";
 import { requestTarget } from "./signer";
 
@@ -37,7 +37,12 @@ const agent = new Agent({
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
 
 class TooLargeError extends Error {
   readonly code = "RESPONSE_TOO_LARGE";
@@ -54,17 +59,44 @@ function errorCode(error: unknown): string {
   return "UNKNOWN";
 }
 
-function failure(host: UpstreamHost, failureKind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
-  return { kind: "upstream-failure", failure: failureKind, code, message: `upstream ${host.authority}: ${why} (${code})` };
+function failure(
+  host: UpstreamHost,
+  failureKind: UpstreamFailureKind,
+  code: string,
+  why: string,
+): UpstreamFailure {
+  return {
+    kind: "upstream-failure",
+    failure: failureKind,
+    code,
+    message: `upstream ${host.authority}: ${why} (${code})`,
+  };
 }
 
 function classify(host: UpstreamHost, error: unknown, options: UpstreamOptions): UpstreamFailure {
   if (error instanceof TooLargeError) {
-    return failure(host, "too-large", error.code, `response body exceeds ${options.maxResponseBytes} bytes, the most a Lambda result can carry`);
+    return failure(
+      host,
+      "too-large",
+      error.code,
+      `response body exceeds ${options.maxResponseBytes} bytes, the most a Lambda result can carry`,
+    );
   }
   const code = errorCode(error);
-  if (code === FORBIDDEN_ADDRESS_CODE) return failure(host, "forbidden-address", code, "resolves only to link-local or metadata addresses, which are never dialled");
-  if (TIMEOUT_CODES.has(code)) return failure(host, "timeout", code, `no complete answer within ${Math.round(options.timeoutMs / 100) / 10}s`);
+  if (code === FORBIDDEN_ADDRESS_CODE)
+    return failure(
+      host,
+      "forbidden-address",
+      code,
+      "resolves only to link-local or metadata addresses, which are never dialled",
+    );
+  if (TIMEOUT_CODES.has(code))
+    return failure(
+      host,
+      "timeout",
+      code,
+      `no complete answer within ${Math.round(options.timeoutMs / 100) / 10}s`,
+    );
   if (RESET_CODES.has(code)) return failure(host, "reset", code, "connection reset by peer");
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/i.test(code)) {
     return failure(host, "tls", code, "TLS handshake failed: the certificate is not trusted for this host");
@@ -88,9 +120,17 @@ function flatten(headers: HeaderPairs): string[] {
   return flat;
 }
 
-async function sendOnce(host: UpstreamHost, request: ProxyRequest, options: UpstreamOptions, signal: AbortSignal): Promise<ProxyResponse> {
-  const hasBody = request.body.length > 0 || !["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"].includes(request.method);
-  const headers = hasBody ? [...request.headers, ["content-length", String(request.body.length)] as [string, string]] : request.headers;
+async function sendOnce(
+  host: UpstreamHost,
+  request: ProxyRequest,
+  options: UpstreamOptions,
+  signal: AbortSignal,
+): Promise<ProxyResponse> {
+  const hasBody =
+    request.body.length > 0 || !["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"].includes(request.method);
+  const headers = hasBody
+    ? [...request.headers, ["content-length", String(request.body.length)] as [string, string]]
+    : request.headers;
   const response = await agent.request({
     origin: `https://${host.authority}`,
     path: requestTarget(request.path, request.query),
@@ -111,7 +151,11 @@ async function sendOnce(host: UpstreamHost, request: ProxyRequest, options: Upst
     }
     chunks.push(chunk as Buffer);
   }
-  return { statusCode: response.statusCode, headers: toPairs(response.headers), body: Buffer.concat(chunks, size) };
+  return {
+    statusCode: response.statusCode,
+    headers: toPairs(response.headers),
+    body: Buffer.concat(chunks, size),
+  };
 }
 
 export async function sendUpstream(
@@ -120,7 +164,12 @@ export async function sendUpstream(
   options: UpstreamOptions,
 ): Promise<ProxyResponse | UpstreamFailure> {
   if (isForbiddenAddress(host.hostname)) {
-    return failure(host, "forbidden-address", FORBIDDEN_ADDRESS_CODE, "is a link-local or metadata address, which is never dialled");
+    return failure(
+      host,
+      "forbidden-address",
+      FORBIDDEN_ADDRESS_CODE,
+      "is a link-local or metadata address, which is never dialled",
+    );
   }
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -137,5 +186,7 @@ export async function sendUpstream(
 }
 
 export function isUpstreamFailure(value: unknown): value is UpstreamFailure {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "upstream-failure";
+  return (
+    typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "upstream-failure"
+  );
 }
