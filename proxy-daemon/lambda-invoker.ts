@@ -1,0 +1,123 @@
+/**
+ * Lambda mode: one synchronous Invoke per request. Lambda's own signals become typed failures: the
+ * `X-Amz-Function-Error` header (the function threw or timed out), and the service errors the SDK raises
+ * after its retries (throttling, missing function, missing permission).
+ */
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { AlbMultiValueEvent } from "../lambda/alb-event";
+import type { InvokeFailure, InvokeOutcome, Invoker } from "./invoker";
+
+interface ServiceErrorShape {
+  name?: string;
+  message?: string;
+  retryAfterSeconds?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+function describeFunctionError(
+  functionName: string,
+  payload: Uint8Array | undefined,
+  header: string,
+): InvokeFailure {
+  let errorType = header;
+  let errorMessage = "the function failed without a message";
+  try {
+    const parsed = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString("utf8")) as {
+      errorType?: unknown;
+      errorMessage?: unknown;
+    };
+    if (typeof parsed.errorType === "string") errorType = parsed.errorType;
+    if (typeof parsed.errorMessage === "string") errorMessage = parsed.errorMessage;
+  } catch {
+    // Not JSON: keep the header's error kind.
+  }
+  if (
+    errorType === "Function.ResponseSizeTooLarge" ||
+    /response payload size .* exceeded/i.test(errorMessage)
+  ) {
+    return { kind: "response-too-large", message: `${functionName}: ${errorMessage}` };
+  }
+  if (errorType === "Sandbox.Timedout" || /Task timed out/i.test(errorMessage)) {
+    return { kind: "timeout", message: `function ${functionName} timed out: ${errorMessage}` };
+  }
+  return { kind: "function-error", errorType, errorMessage };
+}
+
+/** SDK exceptions -> failures. Messages name the function and the cause, never request contents. */
+export function failureFromError(
+  functionName: string,
+  err: unknown,
+  timeoutSeconds: number,
+  aborted: boolean,
+): InvokeFailure {
+  const e = (err ?? {}) as ServiceErrorShape;
+  const name = e.name ?? "Error";
+  const message = e.message ?? String(err);
+  if (aborted || name === "AbortError" || name === "TimeoutError") {
+    return { kind: "timeout", message: `no answer from function ${functionName} within ${timeoutSeconds} s` };
+  }
+  switch (name) {
+    case "TooManyRequestsException": {
+      const fromHeader = e.$response?.headers?.["retry-after"];
+      const seconds = Number(e.retryAfterSeconds ?? fromHeader ?? 1);
+      return {
+        kind: "throttled",
+        message: `Lambda throttled function ${functionName} (${message})`,
+        retryAfterSeconds: Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1,
+      };
+    }
+    case "RequestTooLargeException":
+      return { kind: "request-too-large", message };
+    case "ResourceNotFoundException":
+      return { kind: "unavailable", message: `function ${functionName} not found (${message})` };
+    case "AccessDeniedException":
+    case "AccessDenied":
+      return {
+        kind: "unavailable",
+        message: `not allowed to call lambda:InvokeFunction on ${functionName} (${message})`,
+      };
+    default:
+      return { kind: "unavailable", message: `invoking ${functionName} failed: ${name}: ${message}` };
+  }
+}
+
+export interface LambdaInvokerOptions {
+  client: LambdaClient;
+  functionName: string;
+  timeoutSeconds: number;
+}
+
+export class LambdaInvoker implements Invoker {
+  constructor(private readonly options: LambdaInvokerOptions) {}
+
+  async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
+    const { client, functionName, timeoutSeconds } = this.options;
+    try {
+      const out = await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          Payload: Buffer.from(JSON.stringify(event), "utf8"),
+        }),
+        { abortSignal: signal },
+      );
+      if (out.FunctionError) return describeFunctionError(functionName, out.Payload, out.FunctionError);
+      const text = Buffer.from(out.Payload ?? new Uint8Array()).toString("utf8");
+      try {
+        return { kind: "result", result: JSON.parse(text) };
+      } catch {
+        return {
+          kind: "function-error",
+          errorType: "InvalidResult",
+          errorMessage: `function ${functionName} returned a payload that is not JSON`,
+        };
+      }
+    } catch (err) {
+      return failureFromError(functionName, err, timeoutSeconds, signal.aborted);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.options.client.destroy();
+  }
+}
