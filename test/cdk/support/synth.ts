@@ -1,0 +1,35 @@
+import { App, type Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { readStackConfig } from "../../../cdk/context";
+import { SignProxyStack } from "../../../cdk/stack";
+
+export interface SynthesizedStack {
+  readonly stack: SignProxyStack;
+  readonly template: Template;
+  /** Milliseconds from `new App()` to a finished template (includes bundling the function). */
+  readonly synthMillis: number;
+}
+
+/** Synthesizes the app's stack exactly as `cdk synth -c key=value …` would, without the CLI. */
+export function synthesize(context: Record<string, string> = {}): SynthesizedStack {
+  const started = performance.now();
+  const app = new App({ context });
+  const stack = new SignProxyStack(app, "SsmSignProxy", { config: readStackConfig(app.node) });
+  const template = Template.fromStack(stack);
+  return { stack, template, synthMillis: performance.now() - started };
+}
+
+export interface NagViolation {
+  readonly rule: string;
+  readonly paths: readonly string[];
+}
+
+/** cdk-nag AwsSolutions findings that no acknowledgement covers. */
+export function unacknowledgedNagFindings(stack: Stack): NagViolation[] {
+  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+  return report.violations.map((violation) => ({
+    rule: violation.ruleName,
+    paths: violation.violatingResources.map((resource) => resource.constructPath ?? ""),
+  }));
+}
