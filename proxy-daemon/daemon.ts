@@ -61,8 +61,9 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       // The handler's per-request audit line duplicates ours: keep it for debugging only.
       log: (line) => {
         const { level, msg, ...rest } = line as { level?: string; msg?: string };
-        if (level === "warn" || level === "error") log[level](rest, String(msg ?? "signer"));
-        else log.debug(rest, String(msg ?? "signer"));
+        const text = `signer: ${msg ?? "log"}`;
+        if (level === "warn" || level === "error") log[level](rest, text);
+        else log.debug(rest, text);
       },
     });
     log.info(
