@@ -1,0 +1,83 @@
+/**
+ * A raw HTTP/1.1 client for requests no well-behaved client would send. Unlike an idle-timeout reader it parses
+ * the response framing (Content-Length or close), so thousands of cases run quickly and no answer is cut short.
+ */
+import { connect, type Socket } from "node:net";
+
+export interface RawResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+  /** Whether the server closed the connection (rather than keeping it open after the answer). */
+  closed: boolean;
+}
+
+export interface RawOptions {
+  /** Give up (and report status 0) if nothing complete arrives within this long. Not an assertion. */
+  giveUpMs?: number;
+  /** Connect from this local address (e.g. 127.0.0.2 to look like another client). */
+  localAddress?: string;
+}
+
+function parseHead(head: string): { status: number; headers: Array<[string, string]> } {
+  const lines = head.split("\r\n");
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1] ?? 0);
+  const headers: Array<[string, string]> = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers.push([line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]);
+  }
+  return { status, headers };
+}
+
+export function rawExchange(port: number, data: string | Buffer, options: RawOptions = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect({
+      port,
+      host: "127.0.0.1",
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
+    let buffer = Buffer.alloc(0);
+    let settled = false;
+    const timer = setTimeout(() => finish(true), options.giveUpMs ?? 20_000);
+    const finish = (closed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const sep = buffer.indexOf("\r\n\r\n");
+      if (sep === -1) {
+        resolve({ status: 0, headers: [], body: buffer, closed });
+        return;
+      }
+      const { status, headers } = parseHead(buffer.subarray(0, sep).toString("latin1"));
+      resolve({ status, headers, body: buffer.subarray(sep + 4), closed });
+    };
+    const complete = (): boolean => {
+      const sep = buffer.indexOf("\r\n\r\n");
+      if (sep === -1) return false;
+      const { headers } = parseHead(buffer.subarray(0, sep).toString("latin1"));
+      const length = headers.find(([n]) => n === "content-length")?.[1];
+      return length !== undefined && buffer.length - sep - 4 >= Number(length);
+    };
+    socket.on("data", (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (complete()) finish(false);
+    });
+    socket.on("end", () => finish(true));
+    socket.on("close", () => finish(true));
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ECONNRESET" || err.code === "EPIPE") finish(true);
+      else if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+    socket.on("connect", () => socket.write(data));
+  });
+}
+
+export function header(response: RawResponse, name: string): string | undefined {
+  return response.headers.find(([n]) => n === name.toLowerCase())?.[1];
+}
