@@ -1,7 +1,6 @@
 /** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createHandler } from "./handler";
+import { SsmApiClient } from "./ssm-api-client";
 import { SsmParameterSource } from "./ssm-parameter-source";
 
 function seconds(name: string): number | undefined {
@@ -21,13 +20,8 @@ function seconds(name: string): number | undefined {
   return value;
 }
 
-const ssm = new SSMClient({
-  // A stuck connection to SSM must not eat the whole invocation: fail fast and let the cache serve stale.
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
-});
-
 export const handler = createHandler({
-  source: new SsmParameterSource(ssm),
+  source: new SsmParameterSource(new SsmApiClient()),
   prefix: process.env.SSM_SIGN_PROXY_PREFIX,
   cacheTtlSeconds: seconds("SSM_SIGN_PROXY_CACHE_TTL"),
   negativeCacheTtlSeconds: seconds("SSM_SIGN_PROXY_NEGATIVE_CACHE_TTL"),

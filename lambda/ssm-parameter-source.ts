@@ -1,58 +1,66 @@
 /** Parameter Store as a ParameterSource: recursive GetParametersByPath, decrypted, every page. */
-import { paginateGetParametersByPath, type SSMClient } from "@aws-sdk/client-ssm";
 import { type Parameter, type ParameterSource, ParameterSourceError } from "./parameter-source";
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-}
+import { type SsmApiClient, SsmApiError } from "./ssm-api-client";
 
 function classify(error: unknown, path: string): ParameterSourceError {
-  const e = (typeof error === "object" && error !== null ? error : {}) as AwsErrorShape;
-  const name = e.name ?? e.code ?? "Error";
-  const status = e.$metadata?.httpStatusCode;
+  const code = error instanceof SsmApiError ? error.code : "Error";
+  const status = error instanceof SsmApiError ? error.statusCode : undefined;
   if (
-    /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|KMS|InvalidKeyId/i.test(name) ||
+    /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|KMS|InvalidKeyId|CredentialsMissing/i.test(
+      code,
+    ) ||
     status === 403
   ) {
     return new ParameterSourceError(
       "access-denied",
       path,
-      `Parameter Store denied access to ${path} (${name}): the function's role needs ssm:GetParametersByPath on ` +
+      `Parameter Store denied access to ${path} (${code}): the function's role needs ssm:GetParametersByPath on ` +
         `parameter${path} and parameter${path}/*, and kms:Decrypt on the key of its SecureStrings`,
     );
   }
-  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name) || status === 429) {
-    return new ParameterSourceError("throttled", path, `Parameter Store throttled reading ${path} (${name})`);
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code) || status === 429) {
+    return new ParameterSourceError("throttled", path, `Parameter Store throttled reading ${path} (${code})`);
   }
   return new ParameterSourceError(
     "unreachable",
     path,
-    `Parameter Store could not be read for ${path} (${name}): check the function's network path to SSM`,
+    `Parameter Store could not be read for ${path} (${code}): check the function's network path to SSM`,
   );
 }
 
+/** At most this many pages per host: 10 parameters a page is far beyond any real host's needs at 50 pages. */
+const MAX_PAGES = 50;
+
 export class SsmParameterSource implements ParameterSource {
-  constructor(private readonly client: SSMClient) {}
+  constructor(private readonly client: SsmApiClient) {}
 
   async getParametersByPath(path: string): Promise<Parameter[]> {
     const parameters: Parameter[] = [];
+    let nextToken: string | undefined;
     try {
-      // Pages hold at most 10 and may be empty while still carrying a NextToken: the paginator follows them all.
-      const pages = paginateGetParametersByPath(
-        { client: this.client, pageSize: 10 },
-        { Path: path, Recursive: true, WithDecryption: true },
-      );
-      for await (const page of pages) {
-        for (const p of page.Parameters ?? []) {
-          if (p.Name !== undefined && p.Value !== undefined)
+      // Pages hold at most 10 and may be empty while still carrying a NextToken: follow them all.
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const output = await this.client.getParametersByPath({
+          Path: path,
+          Recursive: true,
+          WithDecryption: true,
+          MaxResults: 10,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        });
+        for (const p of output.Parameters ?? []) {
+          if (typeof p.Name === "string" && typeof p.Value === "string")
             parameters.push({ name: p.Name, value: p.Value });
         }
+        nextToken = output.NextToken;
+        if (!nextToken) return parameters;
       }
     } catch (error) {
       throw classify(error, path);
     }
-    return parameters;
+    throw new ParameterSourceError(
+      "unreachable",
+      path,
+      `Parameter Store returned more than ${MAX_PAGES} pages for ${path}`,
+    );
   }
 }
