@@ -29,6 +29,8 @@ const NUMERIC_ID = /^[0-9]+$/;
 
 /** Parses `owner/repo` or `owner@ownerId/repo@repoId`, refusing wildcards and malformed names. */
 export function parseGitHubRepository(spec: string): GitHubRepository {
+  // Wildcards first: `*` alone is not owner/repo either, but the wildcard is the mistake worth naming.
+  refuseWildcardInRepository(spec, spec, "githubRepo");
   const parts = spec.trim().split("/");
   const [ownerPart, repoPart] = parts;
   if (parts.length !== 2 || ownerPart === undefined || repoPart === undefined) {
@@ -39,8 +41,6 @@ export function parseGitHubRepository(spec: string): GitHubRepository {
   }
   const owner = SEGMENT.exec(ownerPart)?.groups;
   const repo = SEGMENT.exec(repoPart)?.groups;
-  refuseWildcardInRepository(spec, ownerPart, "githubRepo");
-  refuseWildcardInRepository(spec, repoPart, "githubRepo");
   if (!owner?.name || !repo?.name || !OWNER_NAME.test(owner.name) || !REPOSITORY_NAME.test(repo.name)) {
     throw new TrustGuardrailError(
       spec,
