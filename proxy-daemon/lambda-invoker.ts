@@ -86,6 +86,8 @@ export interface LambdaInvokerOptions {
   client: LambdaClient;
   functionName: string;
   timeoutSeconds: number;
+  /** Whether close() destroys the client (not when the caller brought their own). @default true */
+  ownsClient?: boolean;
 }
 
 export class LambdaInvoker implements Invoker {
@@ -118,6 +120,6 @@ export class LambdaInvoker implements Invoker {
   }
 
   async close(): Promise<void> {
-    this.options.client.destroy();
+    if (this.options.ownsClient !== false) this.options.client.destroy();
   }
 }

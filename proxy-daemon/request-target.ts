@@ -29,7 +29,8 @@ export interface SelfNames {
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
 
-function splitPathAndQuery(pathAndQuery: string): { path: string; query: QueryPairs } {
+/** `/path?a=1&b` -> raw path and raw [key, value] pairs (no decoding: the signer sees what the client sent). */
+export function splitPathAndQuery(pathAndQuery: string): { path: string; query: QueryPairs } {
   const q = pathAndQuery.indexOf("?");
   const path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
   const rawQuery = q === -1 ? "" : pathAndQuery.slice(q + 1);

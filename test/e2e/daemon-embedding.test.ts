@@ -1,0 +1,88 @@
+/**
+ * Embedding without a daemon: createSignedFetch and the signing Dispatcher, used from a real Node process the
+ * way an app would (built package, Node's built-in fetch, undici.request, setGlobalDispatcher).
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EchoResponse, HttpsUpstream } from "../support/https-upstream";
+import { startHttpsUpstream } from "../support/https-upstream";
+import { assertBuilt } from "./daemon-process";
+import { type ParamsFile, paramsFile } from "./params-file";
+
+const run = promisify(execFile);
+const PROBE = resolve(import.meta.dirname, "embedding-probe.mjs");
+const secret = `embedded-${randomBytes(6).toString("hex")}`;
+
+type Answer = { status: number; body: string; error?: string; cause?: string };
+let upstream: HttpsUpstream;
+let params: ParamsFile;
+
+beforeAll(async () => {
+  assertBuilt();
+  upstream = await startHttpsUpstream();
+  params = paramsFile({ [`/${upstream.hostKey}/headers/Authorization`]: `Bearer ${secret}` });
+});
+
+afterAll(async () => {
+  await upstream?.stop();
+  params?.remove();
+});
+
+export async function probe(
+  options: Record<string, unknown>,
+  url: string,
+  env: Record<string, string> = {},
+): Promise<Record<string, Answer>> {
+  const { stdout } = await run(process.execPath, [PROBE, JSON.stringify({ options, url })], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_EXTRA_CA_CERTS: upstream.ca.caFile,
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...env,
+    },
+    timeout: 30_000,
+  });
+  return JSON.parse(stdout) as Record<string, Answer>;
+}
+
+const authorization = (a: Answer | undefined) =>
+  (JSON.parse(a?.body ?? "{}") as EchoResponse).headers
+    .filter(([n]) => n.toLowerCase() === "authorization")
+    .map(([, v]) => v);
+
+describe("embedding with { local: FILE }", () => {
+  let results: Record<string, Answer>;
+  beforeAll(async () => {
+    // An https:// URL: in-process there is no proxy in between, so the natural URL works.
+    results = await probe({ local: params.path }, `${upstream.origin}/echo/embedded?x=1`);
+  }, 30_000);
+
+  it("createSignedFetch signs GETs and POSTs, keeping the path, query, headers and body", () => {
+    expect(results.signedFetch?.status).toBe(200);
+    const echo = JSON.parse(results.signedFetch?.body ?? "{}") as EchoResponse;
+    expect(echo.path).toBe("/echo/embedded?x=1");
+    expect(authorization(results.signedFetch)).toEqual([`Bearer ${secret}`]);
+    expect(echo.headers.map(([n, v]) => [n.toLowerCase(), v])).toContainEqual(["x-client", "signed-fetch"]);
+    const posted = JSON.parse(results.signedFetchPost?.body ?? "{}") as EchoResponse;
+    expect(posted.method).toBe("POST");
+    expect(Buffer.from(posted.bodyBase64, "base64").toString()).toBe("posted-body");
+  });
+
+  it("rejects for a host without parameters with a cause naming the parameter path to create", () => {
+    // fetch reports every 407 as a network error; the SigningError cause carries the signer's reason.
+    expect(results.unknownHost).toMatchObject({ error: "fetch failed", status: 407 });
+    expect(results.unknownHost?.cause).toMatch(
+      /^SigningError: no parameters for host no-params\.example.*\/no-params\.example\//,
+    );
+  });
+
+  it("the Dispatcher works with Node's built-in fetch, undici.request and setGlobalDispatcher", () => {
+    for (const key of ["builtinFetch", "undiciRequest", "globalDispatcher"]) {
+      expect(results[key]?.status, key).toBe(200);
+      expect(authorization(results[key]), key).toEqual([`Bearer ${secret}`]);
+    }
+  });
+});
