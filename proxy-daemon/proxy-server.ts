@@ -163,6 +163,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         ),
       );
     }
+    // node:http keeps only the first of several Host lines; RFC 9112 §3.2 says refuse such a request (400),
+    // so two parties can never disagree about which host picks the secrets.
+    if (headerValues(headers, "host").length > 1) {
+      return fail(daemonError(400, "malformed request: more than one Host header (RFC 9112 §3.2)"));
+    }
     const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
     if ("status" in target) return fail(target);
     if (target.kind === "own-page") {

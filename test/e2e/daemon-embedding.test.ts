@@ -31,7 +31,7 @@ afterAll(async () => {
   params?.remove();
 });
 
-export async function probe(
+async function probe(
   options: Record<string, unknown>,
   url: string,
   env: Record<string, string> = {},
