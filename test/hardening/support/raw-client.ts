@@ -8,8 +8,10 @@ export interface RawResponse {
   status: number;
   headers: Array<[string, string]>;
   body: Buffer;
-  /** Whether the server closed the connection (rather than keeping it open after the answer). */
+  /** Whether the server closed the connection or announced it would (`Connection: close`). */
   closed: boolean;
+  /** Interim 1xx answers that came first (e.g. 100 Continue). */
+  interim: number[];
 }
 
 export interface RawOptions {
@@ -17,6 +19,8 @@ export interface RawOptions {
   giveUpMs?: number;
   /** Connect from this local address (e.g. 127.0.0.2 to look like another client). */
   localAddress?: string;
+  /** Half-close after writing, so a server waiting for more body sees the end of the message at once. */
+  halfClose?: boolean;
 }
 
 function parseHead(head: string): { status: number; headers: Array<[string, string]> } {
@@ -28,6 +32,18 @@ function parseHead(head: string): { status: number; headers: Array<[string, stri
     if (colon > 0) headers.push([line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]);
   }
   return { status, headers };
+}
+
+/** Splits off leading 1xx interim responses (they have no body), returning their statuses and the rest. */
+function stripInterim(buffer: Buffer): { interim: number[]; rest: Buffer } {
+  const interim: number[] = [];
+  let rest = buffer;
+  for (;;) {
+    const m = /^HTTP\/1\.[01] (1\d\d)[^\r]*\r\n(?:[^\r]+\r\n)*\r\n/.exec(rest.toString("latin1"));
+    if (!m) return { interim, rest };
+    interim.push(Number(m[1]));
+    rest = rest.subarray(m[0].length);
+  }
 }
 
 export function rawExchange(port: number, data: string | Buffer, options: RawOptions = {}): Promise<RawResponse> {
@@ -45,20 +61,23 @@ export function rawExchange(port: number, data: string | Buffer, options: RawOpt
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      const sep = buffer.indexOf("\r\n\r\n");
+      const { interim, rest } = stripInterim(buffer);
+      const sep = rest.indexOf("\r\n\r\n");
       if (sep === -1) {
-        resolve({ status: 0, headers: [], body: buffer, closed });
+        resolve({ status: 0, headers: [], body: rest, closed, interim });
         return;
       }
-      const { status, headers } = parseHead(buffer.subarray(0, sep).toString("latin1"));
-      resolve({ status, headers, body: buffer.subarray(sep + 4), closed });
+      const { status, headers } = parseHead(rest.subarray(0, sep).toString("latin1"));
+      const announced = headers.some(([n, v]) => n === "connection" && /\bclose\b/i.test(v));
+      resolve({ status, headers, body: rest.subarray(sep + 4), closed: closed || announced, interim });
     };
     const complete = (): boolean => {
-      const sep = buffer.indexOf("\r\n\r\n");
+      const { rest } = stripInterim(buffer);
+      const sep = rest.indexOf("\r\n\r\n");
       if (sep === -1) return false;
-      const { headers } = parseHead(buffer.subarray(0, sep).toString("latin1"));
+      const { headers } = parseHead(rest.subarray(0, sep).toString("latin1"));
       const length = headers.find(([n]) => n === "content-length")?.[1];
-      return length !== undefined && buffer.length - sep - 4 >= Number(length);
+      return length !== undefined && rest.length - sep - 4 >= Number(length);
     };
     socket.on("data", (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -74,7 +93,7 @@ export function rawExchange(port: number, data: string | Buffer, options: RawOpt
         reject(err);
       }
     });
-    socket.on("connect", () => socket.write(data));
+    socket.on("connect", () => (options.halfClose ? socket.end(data) : socket.write(data)));
   });
 }
 
