@@ -1,0 +1,83 @@
+/**
+ * The README's quick start, offline: the example echo server, the example parameter file, the daemon (both
+ * the npm bin and the standalone bundle) and curl through http_proxy. The echo server runs on a free port
+ * instead of 8443, so the parameter file is the example's with that one name changed.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getFreePort } from "../support/free-port";
+import { curl } from "./clients";
+import { CLI, STANDALONE, startDaemonProcess } from "./daemon-process";
+import { type ParamsFile, paramsFile } from "./params-file";
+
+const run = promisify(execFile);
+const EXAMPLES = resolve(import.meta.dirname, "../../examples");
+let echo: ChildProcess;
+let port: number;
+let params: ParamsFile;
+
+beforeAll(async () => {
+  port = await getFreePort();
+  echo = spawn(process.execPath, [resolve(EXAMPLES, "echo-server.mjs"), "--port", String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((ready, fail) => {
+    echo.stdout?.setEncoding("utf8").on("data", (text: string) => {
+      if (text.includes("listening")) ready();
+    });
+    echo.once("exit", (code) => fail(new Error(`echo server exited with ${code}`)));
+  });
+  const example = readFileSync(resolve(EXAMPLES, "params.json"), "utf8");
+  expect(example).toContain("/localhost_8443/headers/Authorization");
+  params = paramsFile(example.replaceAll("localhost_8443", `localhost_${port}`));
+});
+
+afterAll(() => {
+  echo?.kill("SIGTERM");
+  params?.remove();
+});
+
+describe("quick start (offline)", () => {
+  for (const [name, script] of [
+    ["npx ssm-sign-proxy (the npm bin)", CLI],
+    ["the standalone bundle", STANDALONE],
+  ] as const) {
+    it(`${name}: curl through http_proxy gets the header from examples/params.json`, async () => {
+      const daemon = await startDaemonProcess({
+        script,
+        args: ["--local", params.path],
+        env: { NODE_EXTRA_CA_CERTS: resolve(EXAMPLES, "echo-server.crt") },
+      });
+      try {
+        const answer = await curl(daemon.proxyUrl, `http://localhost:${port}/hello`);
+        expect(answer.status).toBe(200);
+        const seen = JSON.parse(answer.body) as { url: string; headers: Record<string, string> };
+        expect(seen.url).toBe("/hello");
+        expect(seen.headers.Authorization).toBe("Bearer example-token-from-params-json");
+      } finally {
+        expect(await daemon.stop()).toBe(0);
+      }
+    });
+  }
+
+  it("the bin answers --version and --help, and a usage error exits 2 naming the problem", async () => {
+    const version = JSON.parse(readFileSync(resolve(EXAMPLES, "../package.json"), "utf8")).version as string;
+    expect((await run(process.execPath, [CLI, "--version"])).stdout).toBe(`ssm-sign-proxy ${version}\n`);
+    expect((await run(process.execPath, [CLI, "--help"])).stdout).toContain("--function-name NAME");
+    const failed = await run(process.execPath, [CLI, "--local"]).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed).toMatchObject({ code: 2, stderr: "ssm-sign-proxy: --local needs a value\n" });
+  });
+
+  it("a missing parameter file exits 1 naming the file", async () => {
+    const failed = await run(process.execPath, [CLI, "--local", "/nonexistent/params.json"], {
+      env: { PATH: process.env.PATH ?? "" },
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain("/nonexistent/params.json: file not found");
+  });
+});
