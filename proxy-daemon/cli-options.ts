@@ -3,6 +3,7 @@
  * Pure: no I/O. Flags win over environment variables.
  */
 import { type AllowList, parseAllowList } from "./access-control";
+import { DEFAULT_AUDIENCE } from "./github-id-token";
 import { type ListenAddress, parseListenAddress } from "./listen-address";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -32,6 +33,10 @@ export interface DaemonOptions {
   allow: AllowList;
   /** When set, forwarded requests need `Proxy-Authorization: Bearer <token>`. Secret: never logged. */
   proxyToken?: string;
+  /** Lambda mode in CI: assume this role with the job's OIDC ID token (see github-actions-credentials). */
+  roleArn?: string;
+  /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
+  audience?: string;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -58,6 +63,8 @@ const FLAGS = {
   logLevel: { names: ["log-level"], env: "SSM_SIGN_PROXY_LOG_LEVEL", kind: "value" },
   allow: { names: ["allow"], env: "SSM_SIGN_PROXY_ALLOW", kind: "value" },
   proxyToken: { names: ["proxy-token"], env: "SSM_SIGN_PROXY_PROXY_TOKEN", kind: "value" },
+  roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
+  audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -83,6 +90,12 @@ Options:
   --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --version, --help
+
+Keyless CI (with --function-name):
+  --role-arn ARN         assume ARN with the CI's OIDC ID token and refresh it before it expires: in GitHub
+                         Actions (needs "permissions: id-token: write") the daemon requests the token itself;
+                         elsewhere it reads AWS_WEB_IDENTITY_TOKEN_FILE (e.g. CircleCI's $CIRCLE_OIDC_TOKEN_V2)
+  --audience AUD         audience of the GitHub Actions ID token (default ${DEFAULT_AUDIENCE})
 
 Every option can also be set as SSM_SIGN_PROXY_<NAME> (e.g. SSM_SIGN_PROXY_FUNCTION_NAME); flags win.
 Own pages: http://HOST:PORT/healthz and /metrics.
@@ -189,5 +202,11 @@ export function parseCli(
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;
+  const roleArn = get("roleArn");
+  if (roleArn !== undefined && mode.kind === "local") {
+    return usageError("--role-arn is for --function-name (Lambda mode); --local needs no AWS credentials");
+  }
+  if (roleArn !== undefined) options.roleArn = roleArn;
+  options.audience = get("audience") ?? DEFAULT_AUDIENCE;
   return { kind: "run", options };
 }

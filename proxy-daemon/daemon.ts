@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { CallerContext } from "../lambda/alb-event";
 import type { DaemonOptions } from "./cli-options";
+import { startCiCredentials } from "./github-actions-credentials";
 import { Health } from "./health";
 import { instanceId } from "./imds";
 import type { Invoker } from "./invoker";
@@ -77,7 +78,18 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
         "--prefix is ignored in Lambda mode: the function's SSM_SIGN_PROXY_PREFIX decides",
       );
     const functionName = options.mode.functionName;
-    const clientOptions = deps.credentials ? { credentials: deps.credentials } : {};
+    // Injected credentials win; else --role-arn (keyless CI, fails here with the reason); else the default chain.
+    const ci = deps.credentials
+      ? undefined
+      : await startCiCredentials({
+          roleArn: options.roleArn,
+          audience: options.audience,
+          env: process.env,
+          log,
+        });
+    if (ci?.kind === "error") throw new StartupError(ci.message);
+    const credentials = deps.credentials ?? (ci?.kind === "role" ? ci.provider : undefined);
+    const clientOptions = credentials ? { credentials } : {};
     const lambda = createLambdaClient(clientOptions);
     const sts = createStsClient(clientOptions);
     const first = await checkFunction(lambda, sts, functionName);

@@ -5,6 +5,9 @@
 import type { ProxyResponse } from "../lambda/alb-event";
 import type { InvokeFailure } from "./invoker";
 
+/** Marks answers made by the proxy itself (daemon or function) rather than by the API. */
+export const ERROR_MARKER = "x-ssm-sign-proxy-error";
+
 export interface DaemonError {
   status: number;
   message: string;

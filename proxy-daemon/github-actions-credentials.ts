@@ -10,11 +10,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { CiCredentialsError } from "./ci-credentials-error";
-import { fetchGitHubIdToken, ID_TOKEN_TOKEN_ENV, ID_TOKEN_URL_ENV } from "./github-id-token";
+import {
+  DEFAULT_AUDIENCE,
+  fetchGitHubIdToken,
+  ID_TOKEN_TOKEN_ENV,
+  ID_TOKEN_URL_ENV,
+} from "./github-id-token";
 import { type RefreshingCredentials, refreshingCredentials } from "./refreshing-credentials";
 import { assumeRoleWithWebIdentity, createUnsignedStsClient, roleSessionName } from "./web-identity-role";
 
-export const DEFAULT_AUDIENCE = "sts.amazonaws.com";
+export { DEFAULT_AUDIENCE };
 export const TOKEN_FILE_ENV = "AWS_WEB_IDENTITY_TOKEN_FILE";
 
 export type CiCredentialsSource = "github-actions" | "token-file";

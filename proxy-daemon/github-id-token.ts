@@ -19,6 +19,8 @@ export interface GitHubIdTokenSource {
   attempts?: number;
 }
 
+/** What AWS's IAM OIDC providers expect by default (and configure-aws-credentials asks for). */
+export const DEFAULT_AUDIENCE = "sts.amazonaws.com";
 export const ID_TOKEN_URL_ENV = "ACTIONS_ID_TOKEN_REQUEST_URL";
 export const ID_TOKEN_TOKEN_ENV = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 

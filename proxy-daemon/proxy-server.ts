@@ -18,7 +18,7 @@ import type { Duplex } from "node:stream";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../lambda/alb-event";
 import { responseHeadersForClient } from "../lambda/header-filter";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
-import { type DaemonError, daemonError, errorBody, errorResponse } from "./error-responses";
+import { type DaemonError, daemonError, ERROR_MARKER, errorBody, errorResponse } from "./error-responses";
 import type { Health } from "./health";
 import type { Invoker } from "./invoker";
 import type { Logger } from "./logger";
@@ -71,6 +71,7 @@ function rawResponse(status: number, message: string, extra: Array<[string, stri
     "Content-Type: text/plain; charset=utf-8",
     `Content-Length: ${body.length}`,
     "Connection: close",
+    `${ERROR_MARKER}: 1`,
     ...extra.map(([n, v]) => `${n}: ${v}`),
   ];
   return `${head.join("\r\n")}\r\n\r\n${body.toString("utf8")}`;

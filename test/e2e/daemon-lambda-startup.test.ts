@@ -59,7 +59,11 @@ describe("Lambda mode start-up check (DryRun invoke)", () => {
       await daemon.waitForLog((l) => String(l.msg).includes("retrying in the background"));
       const health = await fetch(`http://127.0.0.1:${daemon.port}/healthz`);
       expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ status: "unavailable", mode: "lambda", function: "signer" });
+      expect(await health.json()).toMatchObject({
+        status: "unavailable",
+        mode: "lambda",
+        function: "signer",
+      });
       const answer = await curl(daemon.proxyUrl, "http://api.example.com/");
       expect(answer.status).toBe(503);
       expect(answer.body).toContain("signer not ready");
