@@ -1,0 +1,270 @@
+/**
+ * The composite action (action.yml): valid YAML that references only its own inputs and step outputs, keeps
+ * expressions out of scripts, and, run step by step like the runner does (a tiny runner below: inputs and
+ * step outputs substituted into `env:`, GITHUB_ENV/GITHUB_OUTPUT files), starts the built daemon in the
+ * background with --role-arn, waits for /healthz and exports http_proxy, through which a later "step"
+ * (curl) is answered by a Lambda Invoke signed with the assumed-role keys. Needs `npm run build`.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeActionsOidc, startFakeActionsOidc } from "../support/fake-actions-oidc";
+import { getFreePort } from "../support/free-port";
+import { sharedMoto } from "../support/shared-moto";
+import { REPO_ROOT } from "../support/spawn-with-env";
+import {
+  FAKE_FUNCTION_BODY,
+  type InvokeRecorder,
+  type StsTap,
+  startInvokeRecorder,
+  startStsTap,
+} from "./ci-recorders";
+
+const run = promisify(execFile);
+const ACTION_FILE = join(REPO_ROOT, "action.yml");
+const BUNDLE = join(REPO_ROOT, "dist/standalone/ssm-sign-proxy.mjs");
+const ROLE = "arn:aws:iam::123456789012:role/ci-sign-proxy";
+
+interface ActionStep {
+  id?: string;
+  name?: string;
+  shell?: string;
+  run?: string;
+  env?: Record<string, string>;
+}
+interface ActionInput {
+  description?: string;
+  required?: boolean;
+  default?: string;
+}
+interface Action {
+  name: string;
+  inputs: Record<string, ActionInput>;
+  outputs: Record<string, { value: string }>;
+  runs: { using: string; steps: ActionStep[] };
+}
+
+/** action.yml parsed by PyYAML (a real YAML parser; the runner's is stricter than JSON-ish hand parsing). */
+function loadAction(): Action {
+  const json = execFileSync(
+    "python3",
+    ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", ACTION_FILE],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(json) as Action;
+}
+
+const scratchDirs: string[] = [];
+const EXPRESSION = /\$\{\{\s*([^}]*?)\s*\}\}/g;
+
+function expressions(text: string): string[] {
+  return [...text.matchAll(EXPRESSION)].map((m) => m[1] ?? "");
+}
+
+interface RunResult {
+  ok: boolean;
+  output: string;
+  githubEnv: Record<string, string>;
+  outputs: Record<string, string>;
+}
+
+function readKeyValues(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const pairs = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.includes("="))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]);
+  return Object.fromEntries(pairs);
+}
+
+/** Runs the action's steps in order with bash, the way a runner would for `uses: ./`. */
+async function runAction(
+  action: Action,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), "ci-action-"));
+  const githubEnv = join(dir, "github_env");
+  writeFileSync(githubEnv, "");
+  const stepOutputs: Record<string, Record<string, string>> = {};
+  const resolve = (expr: string): string => {
+    const input = /^inputs\.([\w-]+)$/.exec(expr);
+    if (input?.[1]) return inputs[input[1]] ?? action.inputs[input[1]]?.default ?? "";
+    const out = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr);
+    if (out?.[1] && out[2]) return stepOutputs[out[1]]?.[out[2]] ?? "";
+    throw new Error(`the test runner does not know the expression ${expr}`);
+  };
+  let output = "";
+  try {
+    for (const [index, step] of action.runs.steps.entries()) {
+      const outputFile = join(dir, `output_${index}`);
+      writeFileSync(outputFile, "");
+      const stepEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(step.env ?? {})) {
+        stepEnv[k] = String(v).replace(EXPRESSION, (_m, expr: string) => resolve(expr.trim()));
+      }
+      try {
+        const res = await run("bash", ["-e", "-c", step.run ?? ""], {
+          env: {
+            ...env,
+            ...stepEnv,
+            GITHUB_ENV: githubEnv,
+            GITHUB_OUTPUT: outputFile,
+            GITHUB_ACTION_PATH: REPO_ROOT,
+            RUNNER_TEMP: dir,
+          },
+          timeout: 60_000,
+        });
+        output += res.stdout + res.stderr;
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string };
+        output += (e.stdout ?? "") + (e.stderr ?? "");
+        return { ok: false, output, githubEnv: readKeyValues(githubEnv), outputs: {} };
+      }
+      if (step.id) stepOutputs[step.id] = readKeyValues(outputFile);
+    }
+    const outputs: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(action.outputs)) {
+      outputs[name] = String(spec.value).replace(EXPRESSION, (_m, expr: string) => resolve(expr.trim()));
+    }
+    const log = outputs["log-file"];
+    if (log && existsSync(log)) output += readFileSync(log, "utf8");
+    return { ok: true, output, githubEnv: readKeyValues(githubEnv), outputs };
+  } finally {
+    // The daemon logs into this directory while it runs; it is removed with the test's daemons.
+    scratchDirs.push(dir);
+  }
+}
+
+describe("action.yml: structure", () => {
+  const action = loadAction();
+
+  it("is a composite action whose steps all name a shell", () => {
+    expect(action.runs.using).toBe("composite");
+    for (const step of action.runs.steps) expect(step.shell).toBe("bash");
+  });
+
+  it("references only inputs it declares and outputs of steps that exist", () => {
+    const ids = new Set(action.runs.steps.map((s) => s.id).filter(Boolean));
+    const texts = [
+      ...action.runs.steps.flatMap((s) => Object.values(s.env ?? {}).map(String)),
+      ...Object.values(action.outputs).map((o) => o.value),
+    ];
+    const refs = texts.flatMap(expressions);
+    expect(refs.length).toBeGreaterThan(5);
+    for (const ref of refs) {
+      const input = /^inputs\.([\w-]+)$/.exec(ref);
+      const step = /^steps\.([\w-]+)\.outputs\.[\w-]+$/.exec(ref);
+      if (input) expect(Object.keys(action.inputs), ref).toContain(input[1]);
+      else if (step) expect([...ids], ref).toContain(step[1]);
+      else throw new Error(`unexpected expression ${ref}`);
+    }
+  });
+
+  it("declares the inputs the README documents, with audience defaulting to sts.amazonaws.com", () => {
+    expect(Object.keys(action.inputs)).toEqual(
+      expect.arrayContaining(["function-name", "role-arn", "audience", "address", "version"]),
+    );
+    expect(action.inputs["function-name"]?.required).toBe(true);
+    expect(action.inputs.audience?.default).toBe("sts.amazonaws.com");
+    expect(action.inputs.address?.default).toBe("127.0.0.1:8000");
+  });
+
+  it("never pastes an expression into script text (inputs reach scripts only through env)", () => {
+    for (const step of action.runs.steps) expect(expressions(step.run ?? "")).toEqual([]);
+  });
+});
+
+describe("action.yml: running it", () => {
+  let oidc: FakeActionsOidc;
+  let sts: StsTap;
+  let lambda: InvokeRecorder;
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE))
+      throw new Error(`${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
+    oidc = await startFakeActionsOidc();
+    sts = await startStsTap(sharedMoto().endpoint);
+    lambda = await startInvokeRecorder();
+  });
+
+  afterAll(async () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+    await oidc?.stop();
+    await sts?.stop();
+    await lambda?.stop();
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function baseEnv(): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      AWS_REGION: "us-east-1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      GITHUB_RUN_ID: "5150",
+    };
+  }
+
+  it("starts the daemon with --role-arn, waits for /healthz, exports http_proxy that later steps use", async () => {
+    const port = await getFreePort();
+    const result = await runAction(
+      loadAction(),
+      { "function-name": "sign-proxy", "role-arn": ROLE, audience: "my-aud", address: `127.0.0.1:${port}` },
+      { ...baseEnv(), ...oidc.env },
+    );
+    if (result.outputs.pid) pids.push(Number(result.outputs.pid));
+    expect(result.ok, result.output).toBe(true);
+    expect(result.githubEnv).toEqual({
+      http_proxy: `http://127.0.0.1:${port}`,
+      HTTP_PROXY: `http://127.0.0.1:${port}`,
+    });
+    expect(result.outputs["proxy-url"]).toBe(`http://127.0.0.1:${port}`);
+
+    // The daemon asked for its own ID token, with the runner's bearer and the chosen audience.
+    expect(oidc.requests.at(-1)?.authorization).toBe(`Bearer ${oidc.requestToken}`);
+    expect(oidc.requests.at(-1)?.audience).toBe("my-aud");
+    const assumed = sts.calls.at(-1);
+    expect(assumed?.fields).toMatchObject({ RoleArn: ROLE, RoleSessionName: "ssm-sign-proxy-5150" });
+    expect(assumed?.fields.WebIdentityToken).toBe(oidc.issued.at(-1));
+
+    // A later step: plain curl, proxied by the exported variable alone.
+    const answer = await run("curl", ["-sS", "--max-time", "10", "http://api.example.test/hello"], {
+      env: { PATH: process.env.PATH ?? "", ...result.githubEnv },
+    });
+    expect(answer.stdout).toBe(FAKE_FUNCTION_BODY);
+    const invoke = lambda.invokes.filter((i) => i.invocationType === "RequestResponse").at(-1);
+    expect(invoke?.functionName).toBe("sign-proxy");
+    expect(invoke?.accessKeyId).toMatch(/^ASIA/);
+    expect(invoke?.accessKeyId).toBe(assumed?.accessKeyId);
+
+    // Nothing secret in the step output or the daemon's log.
+    expect(result.output).not.toContain(oidc.requestToken);
+    for (const token of oidc.issued) expect(result.output).not.toContain(token);
+  });
+
+  it("without id-token: write, fails the step with the daemon's own explanation", async () => {
+    const port = await getFreePort();
+    const result = await runAction(
+      loadAction(),
+      { "function-name": "sign-proxy", "role-arn": ROLE, address: `127.0.0.1:${port}` },
+      baseEnv(),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("the daemon exited during start-up");
+    expect(result.output).toContain('add "permissions: id-token: write" to the job');
+    expect(result.githubEnv).toEqual({});
+  });
+});
