@@ -8,6 +8,9 @@ const run = promisify(execFile);
 export interface ClientAnswer {
   status: number;
   body: string;
+  /** Response headers and exact body bytes (only filled by nodeFetch). */
+  headers?: Headers;
+  bytes?: Buffer;
 }
 
 const proxyEnv = (proxyUrl: string) => ({
@@ -54,12 +57,18 @@ export async function pythonUrllib(proxyUrl: string, url: string): Promise<Clien
 export async function nodeFetch(
   proxyUrl: string,
   url: string,
-  init: { headers?: Record<string, string> } = {},
+  init: { headers?: Record<string, string>; method?: string; body?: string; redirect?: "manual" } = {},
 ): Promise<ClientAnswer> {
   const dispatcher = new ProxyAgent({ uri: proxyUrl, proxyTunnel: false });
   try {
     const res = await fetch(url, { dispatcher, ...init });
-    return { status: res.status, body: await res.text() };
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return {
+      status: res.status,
+      body: bytes.toString("utf8"),
+      bytes,
+      headers: res.headers as unknown as Headers,
+    };
   } finally {
     await dispatcher.close();
   }
