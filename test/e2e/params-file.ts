@@ -9,7 +9,7 @@ export interface ParamsFile {
   remove(): void;
 }
 
-export function paramsFile(initial: Record<string, string>): ParamsFile {
+export function paramsFile(initial: Record<string, string> | string): ParamsFile {
   const dir = mkdtempSync(join(tmpdir(), "sign-proxy-params-"));
   const path = join(dir, "params.json");
   const write = (params: Record<string, string> | string) =>
