@@ -169,6 +169,15 @@ export class SignProxy extends Construct implements IInvokeGrantor {
       },
     });
 
+    // Lambda makes the function depend on the role and its policy; the policy already references the role,
+    // so the direct DependsOn on the role is redundant (cfn-lint W3005). Keep only the policy dependency.
+    const rolePolicy = this.role.node.tryFindChild("DefaultPolicy")?.node.defaultChild;
+    if (rolePolicy instanceof iam.CfnPolicy) {
+      (this.function.node.defaultChild as lambda.CfnFunction).addOverride("DependsOn", [
+        Stack.of(this).getLogicalId(rolePolicy),
+      ]);
+    }
+
     this.invokePolicy = new iam.ManagedPolicy(this, "InvokePolicy", {
       description: "Allows invoking the ssm-sign-proxy function and nothing else",
       statements: [

@@ -1,4 +1,4 @@
-import { CfnOutput, aws_ec2 as ec2, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
+import { CfnOutput, aws_ec2 as ec2, Fn, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { CircleCiTrust } from "./circleci-trust";
 import type { KmsKeyChoice, StackConfig } from "./context";
@@ -136,8 +136,9 @@ export class SignProxyStack extends Stack {
       ? ec2.Vpc.fromVpcAttributes(this, "Vpc", {
           vpcId: existing.vpcId,
           vpcCidrBlock: existing.vpcCidr,
-          availabilityZones: existing.subnetIds.map((_, index) => `subnet-${index}-az`),
-          privateSubnetIds: [...existing.subnetIds],
+          // The ALB is placed by explicit subnet ids below, so the VPC's AZ layout is never consulted;
+          // describing it would need a lookup (credentials at synth), so the region's AZs stand in.
+          availabilityZones: Fn.getAzs(),
         })
       : new ec2.Vpc(this, "Vpc", {
           maxAzs: 2,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { App, type Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
@@ -11,10 +12,15 @@ export interface SynthesizedStack {
   readonly synthMillis: number;
 }
 
+// The feature flags in cdk.json change what is synthesized; tests must see what `cdk synth` sees.
+const cdkJsonContext: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL("../../../cdk.json", import.meta.url), "utf8"),
+).context;
+
 /** Synthesizes the app's stack exactly as `cdk synth -c key=value …` would, without the CLI. */
 export function synthesize(context: Record<string, string> = {}): SynthesizedStack {
   const started = performance.now();
-  const app = new App({ context });
+  const app = new App({ context: { ...cdkJsonContext, ...context } });
   const stack = new SignProxyStack(app, "SsmSignProxy", { config: readStackConfig(app.node) });
   const template = Template.fromStack(stack);
   return { stack, template, synthMillis: performance.now() - started };
