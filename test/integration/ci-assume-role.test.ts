@@ -3,6 +3,9 @@
  * tap that records what reached it): the ID token goes to AssumeRoleWithWebIdentity, the assumed-role keys
  * (ASIA…) sign the Lambda Invokes, and both are refreshed before a short role session expires.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ciCredentialsFromEnv, startCiCredentials } from "../../proxy-daemon/github-actions-credentials";
@@ -91,6 +94,34 @@ describe("GitHub Actions OIDC -> STS -> Lambda Invoke", () => {
       expect(lambda.invokes.at(-1)?.accessKeyId).toBe(second?.accessKeyId);
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe("a web identity token file (e.g. CircleCI's $CIRCLE_OIDC_TOKEN_V2 written out)", () => {
+  it("sends the file's token to STS, re-reading it for each refresh", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ci-token-"));
+    const file = join(dir, "token");
+    try {
+      writeFileSync(file, "circleci-token-1\n");
+      const ci = ciCredentialsFromEnv({
+        roleArn: ROLE,
+        env: { AWS_WEB_IDENTITY_TOKEN_FILE: file, CIRCLE_BUILD_NUM: "77" },
+        durationSeconds: 2,
+        region: REGION,
+      });
+      if (ci.kind !== "role") throw new Error(`expected a role provider, got ${ci.kind}`);
+      expect((await ci.provider()).accessKeyId).toMatch(/^ASIA/);
+      expect(sts.calls.at(-1)?.fields).toMatchObject({
+        WebIdentityToken: "circleci-token-1",
+        RoleSessionName: "ssm-sign-proxy-77",
+      });
+      writeFileSync(file, "circleci-token-2\n");
+      await new Promise((r) => setTimeout(r, 1_700));
+      await ci.provider();
+      expect(sts.calls.at(-1)?.fields.WebIdentityToken).toBe("circleci-token-2");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

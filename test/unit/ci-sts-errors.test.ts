@@ -17,6 +17,7 @@ interface Answer {
 }
 let answer: Answer;
 const bodies: string[] = [];
+const authorizations: Array<string | undefined> = [];
 let server: Server;
 let endpoint: string;
 const savedEnv = process.env.AWS_ENDPOINT_URL_STS;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     });
     req.on("end", () => {
       bodies.push(body);
+      authorizations.push(req.headers.authorization);
       res.writeHead(answer.status, { "content-type": "text/xml" });
       res.end(
         `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${answer.code}</Code><Message>${answer.message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
@@ -77,6 +79,7 @@ describe("STS refusals", () => {
   it("sends the token unsigned: no Authorization header is needed or resolved", async () => {
     await refusal({ status: 403, code: "AccessDenied", message: "x" });
     expect(bodies.at(-1)).toContain("Action=AssumeRoleWithWebIdentity");
+    expect(authorizations.at(-1)).toBeUndefined();
     expect(bodies.at(-1)).toContain(`WebIdentityToken=${encodeURIComponent(ID_TOKEN)}`);
   });
 
