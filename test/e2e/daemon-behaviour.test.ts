@@ -86,6 +86,15 @@ describe("refusals, each with a status and a one-line reason", () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it("with Expect: 100-continue the oversized body is refused before the client sends it", async () => {
+    const answer = await rawRequest(
+      daemon.port,
+      `PUT ${upstreamPath("/echo/expect")} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${MAX_BODY + 1}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(answer.text).not.toContain("100 Continue");
+    expect(answer.status).toBe(413);
+  });
+
   it("a chunked body that grows over --max-body gets 413 too", async () => {
     const before = upstream.requests.length;
     const chunk = "y".repeat(3000);

@@ -9,6 +9,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoResponse, HttpsUpstream } from "../support/https-upstream";
 import { startHttpsUpstream } from "../support/https-upstream";
+import { type LambdaInvokeEndpoint, startLambdaInvokeEndpoint } from "../support/lambda-invoke-endpoint";
+import { seedParameters } from "../support/moto";
+import { sharedMoto, uniquePrefix } from "../support/shared-moto";
 import { assertBuilt } from "./daemon-process";
 import { type ParamsFile, paramsFile } from "./params-file";
 
@@ -84,5 +87,40 @@ describe("embedding with { local: FILE }", () => {
       expect(results[key]?.status, key).toBe(200);
       expect(authorization(results[key]), key).toEqual([`Bearer ${secret}`]);
     }
+  });
+});
+
+describe("embedding with { functionName }", () => {
+  const moto = sharedMoto();
+  const prefix = uniquePrefix("embedding");
+  let lambda: LambdaInvokeEndpoint;
+  let results: Record<string, Answer>;
+
+  beforeAll(async () => {
+    await seedParameters(moto.endpoint, {
+      [`${prefix}${upstream.hostKey}/headers/Authorization`]: `Bearer ${secret}`,
+    });
+    lambda = await startLambdaInvokeEndpoint({
+      functionName: "embedded-signer",
+      env: { SSM_SIGN_PROXY_PREFIX: prefix, AWS_ENDPOINT_URL_SSM: moto.endpoint },
+    });
+    results = await probe({ functionName: "embedded-signer" }, `${upstream.origin}/echo/via-lambda`, {
+      ...moto.env,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lambda?.stop();
+  });
+
+  it("signs through the function with the default credential chain, for fetch and the Dispatcher alike", async () => {
+    for (const key of ["signedFetch", "builtinFetch", "undiciRequest", "globalDispatcher"]) {
+      expect(results[key]?.status, key).toBe(200);
+      expect(authorization(results[key]), key).toEqual([`Bearer ${secret}`]);
+    }
+    expect(results.unknownHost).toMatchObject({ status: 407 });
+    const calls = await lambda.invocations();
+    expect(calls.filter((c) => c.invocationType === "RequestResponse").length).toBeGreaterThanOrEqual(6);
   });
 });

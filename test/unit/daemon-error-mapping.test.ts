@@ -1,0 +1,75 @@
+/**
+ * Lambda's failure signals -> the daemon's statuses. The errors are the SDK's own exception classes, built the
+ * way its deserializer builds them; the end-to-end path is covered in test/e2e/daemon-modes.test.ts.
+ */
+import {
+  LambdaServiceException,
+  RequestTooLargeException,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+} from "@aws-sdk/client-lambda";
+import { describe, expect, it } from "vitest";
+import { errorForFailure } from "../../proxy-daemon/error-responses";
+import { failureFromError } from "../../proxy-daemon/lambda-invoker";
+
+const meta = { $metadata: {} };
+
+describe("failureFromError -> errorForFailure", () => {
+  it.each([
+    [
+      new TooManyRequestsException({ ...meta, message: "Rate exceeded", retryAfterSeconds: "3" }),
+      503,
+      /^throttled: .*Rate exceeded/,
+      "3",
+    ],
+    [
+      new ResourceNotFoundException({ ...meta, message: "Function not found" }),
+      503,
+      /function signer not found/,
+      undefined,
+    ],
+    // Not modelled by the SDK: it arrives as a generic service exception carrying the error code as its name.
+    [
+      new LambdaServiceException({
+        name: "AccessDeniedException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 403 },
+        message: "not authorized",
+      }),
+      503,
+      /not allowed to call lambda:InvokeFunction on signer/,
+      undefined,
+    ],
+    [
+      new RequestTooLargeException({ ...meta, message: "Request must be smaller than 6291456 bytes" }),
+      413,
+      /request too large/,
+      undefined,
+    ],
+    [
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { name: "Error" }),
+      503,
+      /invoking signer failed: Error: connect ECONNREFUSED/,
+      undefined,
+    ],
+  ])("%s -> %i", (error, status, message, retryAfter) => {
+    const mapped = errorForFailure(failureFromError("signer", error, 30, false));
+    expect(mapped.status).toBe(status);
+    expect(mapped.message).toMatch(message);
+    expect(mapped.headers?.find(([n]) => n === "Retry-After")?.[1]).toBe(retryAfter);
+  });
+
+  it("an aborted call is a timeout (504) naming the limit", () => {
+    const mapped = errorForFailure(failureFromError("signer", new Error("Request aborted"), 7, true));
+    expect(mapped).toEqual({ status: 504, message: "timeout: no answer from function signer within 7 s" });
+  });
+
+  it("a function error is 502 with `errorType: errorMessage`", () => {
+    expect(
+      errorForFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
+    ).toEqual({
+      status: 502,
+      message: "TypeError: x is undefined",
+    });
+  });
+});
