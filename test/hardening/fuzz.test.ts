@@ -120,6 +120,19 @@ describe("fuzz: the function's event codec and handler", () => {
     );
   });
 
+  it("a base64 body is accepted exactly when it is well-formed base64 (quartets, padding only at the end)", () => {
+    const wellFormed = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const alphabet = fc.constantFrom(..."Ab9+/=-_ \n".split(""));
+    fc.assert(
+      fc.property(fc.string({ unit: alphabet, maxLength: 12 }), (body) => {
+        count("base64 body validation");
+        const decoded = decodeEvent({ httpMethod: "GET", path: "/", headers: {}, body, isBase64Encoded: true });
+        expect(!isCodecError(decoded)).toBe(wellFormed.test(body));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
   it("the daemon's own encoding of any request decodes on the function side", () => {
     fc.assert(
       fc.property(
