@@ -7,8 +7,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
-export interface Service {
+/** Anything the driver must stop on the way out. */
+export interface Stoppable {
   name: string;
+  stop(): Promise<void>;
+}
+
+export interface Service extends Stoppable {
   child: ChildProcess;
   pid: number;
   logFile: string;
@@ -105,6 +110,23 @@ export async function waitForLogLine(
     if (service.child.exitCode !== null) throw new Error(`${service.name} exited: ${tail(service.logFile)}`);
     if (Date.now() > deadline)
       throw new Error(`${service.name}: no matching log line: ${tail(service.logFile)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls a log file until a line matches `pattern` (for children that announce themselves in plain text). */
+export async function waitForText(
+  service: Service,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = tail(service.logFile, 1_000_000).match(pattern);
+    if (match) return match;
+    if (service.child.exitCode !== null) throw new Error(`${service.name} exited: ${tail(service.logFile)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${service.name}: no ${pattern} within ${timeoutMs} ms: ${tail(service.logFile)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -5,7 +5,8 @@
  * Bounded: BENCH_ROUNDS × scenarios × BENCH_DURATION seconds of load (default 3 × 5 × 8 s) plus start-up and the
  * micro-measurements; every child process is stopped on the way out, also on failure.
  *
- * Overrides: BENCH_ROUNDS, BENCH_DURATION (s), BENCH_CONNECTIONS.
+ * Overrides: BENCH_ROUNDS, BENCH_DURATION (s), BENCH_CONNECTIONS; BENCH_ONLY=b,c (a always runs) and
+ * BENCH_CPU_PROF=DIR / BENCH_DAEMON_CLI=FILE for profiling (see scenarios.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { measureBundle } from "./bundle-cost";
 import { measureHandlerCpu } from "./handler-cpu";
 import { lambdaDaemonScenario } from "./lambda-scenario";
 import { runLoad } from "./load";
-import type { Service } from "./processes";
+import type { Stoppable } from "./processes";
 import { fullReport } from "./report";
 import { sampleRss, treeCpuSeconds } from "./rss";
 import {
@@ -39,7 +40,8 @@ function envInt(name: string, fallback: number, max: number): number {
 const ROUNDS = envInt("BENCH_ROUNDS", 3, 10);
 const DURATION_S = envInt("BENCH_DURATION", 8, 60);
 const CONNECTIONS = envInt("BENCH_CONNECTIONS", 64, 512);
-const WARMUP_S = 2;
+// Long enough for JIT and every keep-alive connection to the upstream to be in place before a round counts.
+const WARMUP_S = 3;
 const RESULTS_FILE = join(import.meta.dirname, "results.json");
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -74,7 +76,7 @@ function machine(): Record<string, string | number> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sign-proxy-bench-"));
-  const services: Service[] = [];
+  const services: Stoppable[] = [];
   const started = Date.now();
   try {
     const machineInfo = machine();
@@ -92,7 +94,12 @@ async function main(): Promise<void> {
 
     const scenarios: Scenario[] = [limitScenario(ctx)];
     const skipped: Partial<Record<ScenarioKey, string>> = {};
+    const only = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
     const add = async (key: ScenarioKey, start: () => Promise<Scenario | { skipped: string }>) => {
+      if (only && !only.includes(key)) {
+        skipped[key] = "not selected (BENCH_ONLY)";
+        return;
+      }
       try {
         const s = await start();
         if ("skipped" in s) {
@@ -117,6 +124,7 @@ async function main(): Promise<void> {
       log(`warm-up (${s.key}) ${WARMUP_S} s`);
       const warm = await runLoad(s.target, { connections: CONNECTIONS, durationS: WARMUP_S });
       if (warm.requests === 0) log(`(${s.key}) answered nothing during warm-up (${warm.errors} errors)`);
+      await s.trim?.();
     }
 
     const rounds = new Map(
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
           cpuUsPerRequest: Object.fromEntries(roles.map((role, i) => [role, cpuUs[i] ?? 0])),
         });
         entry?.peaks.push(Object.fromEntries(roles.map((role, i) => [role, peaks[i] ?? 0])));
+        await s.trim?.();
         log(
           `round ${round + 1}/${ROUNDS} (${s.key}) ${figures.reqPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms.toFixed(2)} ms, p99 ${figures.p99Ms.toFixed(2)} ms, ${figures.errors} errors`,
         );

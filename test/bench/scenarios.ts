@@ -9,7 +9,8 @@ import { ensureNginx, startNginx } from "./nginx";
 import { firstJsonLine, type Service, spawnService, waitForLogLine } from "./processes";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
-export const DAEMON_CLI = join(REPO_ROOT, "dist/proxy-daemon/cli.mjs");
+/** BENCH_DAEMON_CLI: bench another build of the daemon (e.g. dist/standalone/ssm-sign-proxy.mjs, or unminified). */
+export const DAEMON_CLI = process.env.BENCH_DAEMON_CLI ?? join(REPO_ROOT, "dist/proxy-daemon/cli.mjs");
 /** The token every scenario must deliver; the upstream sees it in each request. */
 export const HEADER: [string, string] = ["X-Api-Key", "bench-token-0123456789abcdef"];
 
@@ -22,6 +23,8 @@ export interface Scenario {
   /** Processes whose resident memory is sampled under load, by role (e.g. daemon, function). */
   memory: Record<string, number>;
   services: Service[];
+  /** Called between rounds, to drop whatever the scenario's helpers accumulate. */
+  trim?: () => Promise<void>;
 }
 
 export interface Upstream {

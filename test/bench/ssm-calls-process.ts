@@ -33,9 +33,10 @@ const source: ParameterSource = {
   },
 };
 
+// Frozen between steps: real seconds spent serving (many on a busy machine) must not leak into simulated time.
 let offsetMs = 0;
-const realNow = Date.now.bind(Date);
-Date.now = () => realNow() + offsetMs;
+const origin = Date.now();
+Date.now = () => origin + offsetMs;
 
 const handler = createHandler({
   source,
