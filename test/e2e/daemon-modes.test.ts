@@ -5,12 +5,14 @@
  * timeouts, an unreachable Lambda, and a caller without lambda:InvokeFunction.
  */
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoResponse } from "../support/https-upstream";
 import { type HttpsUpstream, sha256Hex, startHttpsUpstream } from "../support/https-upstream";
 import { type LambdaInvokeEndpoint, startLambdaInvokeEndpoint } from "../support/lambda-invoke-endpoint";
-import { seedParameters } from "../support/moto";
+import { MOTO_ACCESS_KEY_ID, seedParameters } from "../support/moto";
 import { sharedMoto, uniquePrefix } from "../support/shared-moto";
 import { type ClientAnswer, curl, nodeFetch } from "./clients";
 import { type DaemonProcess, startDaemonProcess } from "./daemon-process";
@@ -232,6 +234,37 @@ describe("Lambda mode only", () => {
       expect(output).toContain("lambda:InvokeFunction");
     } finally {
       await lambda.setFaults({});
+    }
+  });
+});
+
+describe("Lambda mode under a role assumed with web identity", () => {
+  it("invokes with the role's temporary credentials (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN via moto STS)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "web-identity-"));
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOmV4YW1wbGUifQ.");
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _key, ...withoutKeys } = lambdaEnv();
+    const daemon = await startDaemonProcess({
+      args: ["--function-name", FUNCTION],
+      env: {
+        ...withoutKeys,
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/sign-proxy-ci",
+      },
+    });
+    try {
+      await lambda.clearInvocations();
+      const answer = await nodeFetch(daemon.proxyUrl, url("/echo/web-identity"));
+      expect(answer.status).toBe(200);
+      expect(echoHeader(answer, "X-Api-Key")).toEqual([secret]);
+      const keys = new Set((await lambda.invocations()).map((c) => c.accessKeyId));
+      expect(keys.size).toBe(1);
+      const [key] = [...keys];
+      expect(key).toBeTruthy();
+      expect(key).not.toBe(MOTO_ACCESS_KEY_ID);
+    } finally {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
