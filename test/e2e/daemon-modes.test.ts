@@ -32,7 +32,7 @@ const daemons: Record<"lambda" | "local", DaemonProcess | undefined> = {
   local: undefined,
 };
 
-const lambdaEnv = () => ({ ...moto.env, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint });
+const lambdaEnv = (): Record<string, string> => ({ ...moto.env, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint });
 
 beforeAll(async () => {
   upstream = await startHttpsUpstream();
