@@ -1,14 +1,18 @@
 import { aws_kms as kms, RemovalPolicy, Token } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 
+/** The alias of a created key, so `aws ssm put-parameter --key-id alias/ssm-sign-proxy` works. */
+export const DEFAULT_KEY_ALIAS = "alias/ssm-sign-proxy";
+
 /** Which KMS key encrypts the SecureString token parameters, and so which key the function may decrypt with. */
 export abstract class ParameterKey {
   /**
-   * A new customer-managed key (the default). Only principals granted on it can decrypt, so hosts that may
+   * A new customer-managed key (the default), with rotation and the alias `alias/ssm-sign-proxy` unless
+   * another is given (aliases are unique per account and region). Only principals granted on it can decrypt, so hosts that may
    * invoke the function still cannot read the tokens themselves.
    */
-  static create(): ParameterKey {
-    return new CreatedKey();
+  static create(options: { readonly alias?: string } = {}): ParameterKey {
+    return new CreatedKey(options.alias ?? DEFAULT_KEY_ALIAS);
   }
 
   /** An existing customer-managed key, by ARN. */
@@ -37,20 +41,24 @@ export abstract class ParameterKey {
   /** Resolves to the key to grant on, or undefined when no grant is needed (the AWS-managed key). */
   abstract bind(scope: Construct): kms.IKey | undefined;
   /** Text for `aws ssm put-parameter --key-id`. */
-  abstract putParameterKeyId(key: kms.IKey | undefined): string;
+  abstract putParameterKeyId(): string;
 }
 
 class CreatedKey extends ParameterKey {
+  constructor(private readonly alias: string) {
+    super();
+  }
   bind(scope: Construct): kms.IKey {
     return new kms.Key(scope, "ParameterKey", {
+      alias: this.alias,
       description: "Encrypts ssm-sign-proxy token parameters; only the signing function may decrypt",
       enableKeyRotation: true,
       // Tokens encrypted with it would become unreadable; keep the key if the stack goes.
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
-  putParameterKeyId(key: kms.IKey | undefined): string {
-    return key?.keyArn ?? "";
+  putParameterKeyId(): string {
+    return this.alias;
   }
 }
 

@@ -94,7 +94,7 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     this.prefix = normalizeParameterPrefix(props.prefix ?? DEFAULT_PARAMETER_PREFIX);
     const keyChoice = props.parameterKey ?? ParameterKey.create();
     this.parameterKey = keyChoice.bind(this);
-    this.putParameterKeyId = keyChoice.putParameterKeyId(this.parameterKey);
+    this.putParameterKeyId = keyChoice.putParameterKeyId();
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
 
     this.logGroup = new logs.LogGroup(this, "Logs", {

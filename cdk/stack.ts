@@ -11,6 +11,8 @@ import { InternalAlb } from "./internal-alb";
 import { ParameterKey } from "./parameter-key";
 import { SignProxy } from "./sign-proxy";
 
+export const DEFAULT_FUNCTION_NAME = "ssm-sign-proxy";
+
 export interface SignProxyStackProps extends StackProps {
   /** What to deploy; see `readStackConfig` for the context keys that fill it. */
   readonly config: StackConfig;
@@ -42,7 +44,8 @@ export class SignProxyStack extends Stack {
 
     this.signProxy = new SignProxy(this, "SignProxy", {
       prefix: config.prefix,
-      functionName: config.functionName,
+      // A fixed default name keeps the daemon command line and the CI examples copy-pasteable.
+      functionName: config.functionName ?? DEFAULT_FUNCTION_NAME,
       parameterKey: parameterKeyFor(config.kmsKey),
     });
     const functionName = this.signProxy.function.functionName;

@@ -82,6 +82,7 @@ describe("default stack (no context)", () => {
 
   it("runs the bundled function on nodejs22.x arm64 with the prefix and a deadline under its timeout", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "ssm-sign-proxy",
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
       Handler: "index.handler",
@@ -108,10 +109,14 @@ describe("default stack (no context)", () => {
     });
   });
 
-  it("creates a rotating customer-managed key that outlives the stack", () => {
+  it("creates a rotating customer-managed key that outlives the stack, under the alias put-parameter uses", () => {
     template.hasResource("AWS::KMS::Key", {
       Properties: { EnableKeyRotation: true },
       DeletionPolicy: "Retain",
+    });
+    template.hasResourceProperties("AWS::KMS::Alias", {
+      AliasName: "alias/ssm-sign-proxy",
+      TargetKeyId: { "Fn::GetAtt": [keyId, "Arn"] },
     });
   });
 
@@ -154,7 +159,7 @@ describe("default stack (no context)", () => {
         ],
       ],
     });
-    expect(outputs.ParameterKeyId?.Value).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    expect(outputs.ParameterKeyId?.Value).toBe("alias/ssm-sign-proxy");
   });
 
   it("deploys nothing optional", () => {
