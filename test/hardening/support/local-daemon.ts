@@ -5,7 +5,7 @@
  */
 import { type DaemonProcess, startDaemonProcess } from "../../e2e/daemon-process";
 import { type ParamsFile, paramsFile } from "../../e2e/params-file";
-import { type HttpsUpstream, startHttpsUpstream } from "../../support/https-upstream";
+import { type HttpsUpstream, type HttpsUpstreamOptions, startHttpsUpstream } from "../../support/https-upstream";
 import { type Canaries, canariesFor, canaryValue, findLeaks, type Leak } from "./canary";
 
 export interface SignedSetup {
@@ -39,8 +39,12 @@ export function signingParameters(hostKey: string, prefix = "") {
   return { params, canaries, apiKey };
 }
 
-export async function startSignedSetup(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<SignedSetup> {
-  const upstream = await startHttpsUpstream();
+export async function startSignedSetup(
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+  upstreamOptions: HttpsUpstreamOptions = {},
+): Promise<SignedSetup> {
+  const upstream = await startHttpsUpstream(upstreamOptions);
   const { params: values, canaries, apiKey } = signingParameters(upstream.hostKey);
   const params = paramsFile(values);
   let daemon: DaemonProcess;
