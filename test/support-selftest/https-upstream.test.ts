@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { connect } from "node:tls";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { Agent, request } from "undici";
@@ -15,6 +16,25 @@ import {
 import { testCa } from "../support/test-ca";
 
 const run = promisify(execFile);
+
+/** Sends one request with a target no URL-normalising client would send; resolves with the raw answer. */
+function rawGet(upstream: HttpsUpstream, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { host: "127.0.0.1", port: upstream.port, servername: "localhost", ca: upstream.ca.caPem },
+      () => {
+        socket.end(`GET ${target} HTTP/1.1\r\nHost: localhost:${upstream.port}\r\nConnection: close\r\n\r\n`);
+      },
+    );
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
 
 describe("startHttpsUpstream", () => {
   let upstream: HttpsUpstream;
@@ -76,6 +96,15 @@ describe("startHttpsUpstream", () => {
       path: "/echo/bin?q=%2F",
       bodyLength: 5,
     });
+  });
+
+  it("answers any request target, however odd, and echoes it byte for byte", async () => {
+    const odd = await rawGet(upstream, "/\\?api_key=x");
+    expect(odd).toMatch(/^HTTP\/1\.1 404 /);
+    expect(odd).toContain("no route for /\\");
+    const echoed = await rawGet(upstream, "/echo//a\\b?x=%zz&y");
+    const body = JSON.parse(echoed.slice(echoed.indexOf("\r\n\r\n") + 4)) as EchoResponse;
+    expect(body.path).toBe("/echo//a\\b?x=%zz&y");
   });
 
   it("keeps connections alive: sequential requests from one client share one connection", async () => {
