@@ -7,7 +7,24 @@
  * Prints `lambda-invoke-server ready invoke=PORT control=PORT` once both ports listen on 127.0.0.1.
  *
  * Control API (second port): GET /invocations, DELETE /invocations, GET /faults, PUT /faults (JSON body,
- * replaces every fault). Signatures are parsed for the access key id but not verified.
+ * replaces every fault).
+ *
+ * Semantics of `POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=Q]`, as the real service:
+ * - no Authorization header: 403 MissingAuthenticationTokenException; one that is not SigV4: 403
+ *   IncompleteSignatureException; scoped to another service: 403 InvalidSignatureException. Signatures are
+ *   parsed for the access key id but not verified (credentials may come from STS).
+ * - payload over 6291456 bytes (256 KiB for Event): 413 RequestEntityTooLargeException.
+ * - access key id listed in `deniedAccessKeyIds`: 403 AccessDeniedException.
+ * - name, partial ARN, full ARN or qualifier (`$LATEST` or a configured alias) not matching: 404
+ *   ResourceNotFoundException `{"Type":"User","message":"Function not found: ARN"}`.
+ * - payload that is not JSON: 400 InvalidRequestContentException.
+ * - `X-Amz-Invocation-Type: DryRun`: 204, handler not run; `Event`: 202, handler runs in the background.
+ * - throttle / concurrency faults: 429 TooManyRequestsException with its `Reason`.
+ * - handler throws (or its callback gets an error): 200, `X-Amz-Function-Error: Unhandled`,
+ *   `{"errorType","errorMessage","trace"}`; import failure: errorType Runtime.ImportModuleError; past the
+ *   timeout: Sandbox.Timedout; result over 6291556 bytes: Function.ResponseSizeTooLarge.
+ * - otherwise 200 with the JSON of the handler's result (`null` for undefined), `X-Amz-Executed-Version`.
+ * Not implemented: `X-Amz-Log-Type: Tail`, client context, versions other than `$LATEST`.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
