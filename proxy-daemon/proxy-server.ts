@@ -131,6 +131,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const headers: HeaderPairs = responseHeadersForClient(response.headers).filter(
       ([name]) => name.toLowerCase() !== "content-length" || req.method === "HEAD",
     );
+    // Proxy-* headers are dropped as hop-by-hop, but a 407 from this proxy itself (--proxy-token) must carry its
+    // own challenge (RFC 9110 §11.7.1); the function's answers never carry one (it filters them too).
+    if (response.statusCode === 407) {
+      headers.push(...response.headers.filter(([name]) => name.toLowerCase() === "proxy-authenticate"));
+    }
     if (req.method !== "HEAD" && !NO_BODY_STATUS(response.statusCode)) {
       headers.push(["Content-Length", String(response.body.length)]);
     }
