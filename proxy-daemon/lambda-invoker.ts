@@ -57,6 +57,8 @@ export function failureFromError(
   if (aborted || name === "AbortError" || name === "TimeoutError") {
     return { kind: "timeout", message: `no answer from function ${functionName} within ${timeoutSeconds} s` };
   }
+  // Lambda's payload quota answers 413 under more than one error name.
+  if (e.$metadata?.httpStatusCode === 413) return { kind: "request-too-large", message };
   switch (name) {
     case "TooManyRequestsException": {
       const fromHeader = e.$response?.headers?.["retry-after"];
@@ -68,6 +70,7 @@ export function failureFromError(
       };
     }
     case "RequestTooLargeException":
+    case "RequestEntityTooLargeException":
       return { kind: "request-too-large", message };
     case "ResourceNotFoundException":
       return { kind: "unavailable", message: `function ${functionName} not found (${message})` };

@@ -47,6 +47,17 @@ describe("failureFromError -> errorForFailure", () => {
       undefined,
     ],
     [
+      new LambdaServiceException({
+        name: "RequestEntityTooLargeException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 413 },
+        message: "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+      }),
+      413,
+      /request too large for Lambda/,
+      undefined,
+    ],
+    [
       Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { name: "Error" }),
       503,
       /invoking signer failed: Error: connect ECONNREFUSED/,
