@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startMoto } from "./moto";
+import { startMoto, warmUpMoto } from "./moto";
 
 /** Name of the environment variable that carries the shared moto endpoint to worker processes. */
 export const SHARED_MOTO_ENV = "SSM_SIGN_PROXY_TEST_MOTO_ENDPOINT";
@@ -18,6 +18,7 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const moto = await startMoto();
+  await warmUpMoto(moto.endpoint);
   project.provide("motoEndpoint", moto.endpoint);
   // Also as an env var, for scripts and child processes started outside vitest's context.
   process.env[SHARED_MOTO_ENV] = moto.endpoint;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CreateKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
+import { DescribeParametersCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { getFreePort } from "./free-port";
 
 /** A running moto server (fake AWS: SSM, KMS, STS, IAM, …) bound to 127.0.0.1. */
@@ -125,10 +126,31 @@ async function answers(url: string): Promise<boolean> {
 
 async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  // moto's graceful shutdown waits for open keep-alive connections (seconds); it has nothing worth saving.
+  child.kill("SIGKILL");
   await exited;
-  clearTimeout(timer);
+}
+
+/**
+ * Makes moto load its SSM, KMS and STS backends now (it imports each lazily on first use, which takes
+ * seconds on a busy machine) so that the first test to touch them does not pay for it inside its timeout.
+ */
+export async function warmUpMoto(endpoint: string): Promise<void> {
+  const config = motoClientConfig(endpoint);
+  const ssm = new SSMClient(config);
+  const kms = new KMSClient(config);
+  const sts = new STSClient(config);
+  try {
+    await Promise.all([
+      ssm.send(new DescribeParametersCommand({ MaxResults: 1 })),
+      kms.send(new ListKeysCommand({ Limit: 1 })),
+      sts.send(new GetCallerIdentityCommand({})),
+    ]);
+  } finally {
+    ssm.destroy();
+    kms.destroy();
+    sts.destroy();
+  }
 }
 
 /** Options for {@link seedParameters}. */
