@@ -1,0 +1,82 @@
+/**
+ * Rewrites README.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
+ * Usage: npx tsx test/hardening/refresh-readme.ts
+ * Only the text between `<!-- section:reliability -->` and `<!-- /section:reliability -->` is replaced.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { readResults, type Section } from "./support/figures";
+
+const README = resolve(import.meta.dirname, "../../README.md");
+const START = "<!-- section:reliability -->";
+const END = "<!-- /section:reliability -->";
+
+const results = readResults();
+const get = (name: string): Section => results[name] ?? {};
+const num = (value: unknown): string => (typeof value === "number" ? value.toLocaleString("en-US") : "–");
+
+function loadRow(mode: string, figures: unknown): string {
+  const f = (figures ?? {}) as Record<string, unknown>;
+  const mb = typeof f.bytesSent === "number" ? Math.round(f.bytesSent / 1024 / 1024) : undefined;
+  const errors = f.errors && Object.keys(f.errors as object).length === 0 ? "0" : JSON.stringify(f.errors ?? "–");
+  return `| ${mode} | ${num(f.ok)} / ${num(f.requests)} | ${errors} | ${f.sizes ?? "–"}, max ${num(f.maxBodyBytes)} B, ${num(mb)} MiB sent | ${num(f.requestsPerSecond)} req/s | ${num(f.peakRssMiB)} MiB |`;
+}
+
+const fuzz = get("fuzz");
+const input = get("daemonInput");
+const upstream = get("faultsUpstream");
+const load = get("load");
+const slowloris = get("slowloris");
+const access = get("accessAndAddresses");
+
+const section = `${START}
+## Reliability
+
+The hardening suite (\`test/hardening/\`) runs in \`npm test\`; \`npm run soak\` runs its long version (\`SOAK=1\`).
+Each run writes its figures to \`test/hardening/results.json\`; this section is generated from that file
+(\`npx tsx test/hardening/refresh-readme.ts\`). Figures below: last recorded run (${load.run ?? "?"} for load,
+${fuzz.run ?? "?"} for the rest), Node ${fuzz.node ?? "?"}, 2 cores.
+
+**Bad input.** ${num(fuzz.totalCases)} fast-check cases (${num(fuzz.runsPerProperty)} per property) over the
+event codec and handler (malformed events are a 400 \`bad request event\`, never a throw), host validation
+(case and trailing dot name the same host; IPv6 literals and userinfo refused) and the daemon's request-target
+parsing (the URI's host wins over Host; userinfo never forwarded). ${num(input.rawSocketCases)} raw-socket
+requests against the daemon: request smuggling (CL+TE, TE+CL, two Content-Lengths, obfuscated TE) → 400;
+headers over 16 KiB → 431; \`user:pw@\` URIs → 400, never forwarded; IPv6 literals → 400; two Host headers → 400;
+NUL bytes and invalid methods → 400; fuzzed request heads never get a 500 or silence.
+
+**Faults survived** (each with its documented status, the daemon still up, and the next request served):
+${((upstream.survived as string[] | undefined) ?? []).map((f) => `${f}`).join("; ") || "–"}.
+Statuses: refused 502 \`ECONNREFUSED\`; reset mid-body 502 (never a truncated 200); reset before answering: one
+retry for idempotent methods, then 502; stall 504; untrusted certificate 502 and nothing sent; redirect loop:
+the 302 goes back to the client, never followed.
+
+**Load held** (200 concurrent keep-alive clients through the daemon, random bodies 0–1 MiB, every answer
+checked by SHA-256, zero errors allowed; RSS is the daemon's VmHWM):
+
+| Mode | Answered OK | Errors | Bodies | Throughput | Peak RSS |
+|---|---|---|---|---|---|
+${loadRow("local (signer in-process)", load.local)}
+${loadRow("Lambda (Invoke API → built bundle → moto SSM)", load.lambda)}
+
+Throughput is bound by the shared 2 cores (client, upstream, daemon and function on one machine), not by the
+daemon's limits. \`npm test\` runs a short burst per mode; the 20k-per-mode run is \`npm run soak\`.
+
+**Slowloris.** ${num(slowloris.halfOpenConnections)} half-open connections trickling header lines did not
+delay ${num(slowloris.realRequestsServedMeanwhile)} real requests; \`headersTimeout\` (10 s) closes them with 408,
+\`requestTimeout\` is max(60 s, \`--timeout\`), both set on purpose in \`proxy-daemon/proxy-server.ts\`.
+
+**Access and addresses.** ${((access.proven as string[] | undefined) ?? []).join("; ") || "–"}.
+
+**Secrets.** Every suite injects canary values (header, basic user and password, query) and fails if any of
+them, their base64 \`user:password\` form or percent-encoding appears in the daemon's or the function's output,
+an error body or \`/metrics\`. The one exception is the test upstream's \`/echo\`, which returns the request it
+received: that is the API's own answer.
+${END}`;
+
+const readme = readFileSync(README, "utf8");
+const from = readme.indexOf(START);
+const to = readme.indexOf(END);
+if (from === -1 || to === -1) throw new Error("README.md has no reliability section markers");
+writeFileSync(README, readme.slice(0, from) + section + readme.slice(to + END.length));
+console.log("README.md reliability section refreshed from", Object.keys(results).join(", "));
