@@ -42,20 +42,28 @@ describe("npx cdk synth (cdk.json app)", () => {
     expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(["FunctionName", "DaemonCommand"]));
   });
 
-  it("refuses an invalid context value, naming the key and the fix", { timeout: 60_000 }, () => {
+  it.each([
+    [
+      "invalid context values, all at once",
+      { kmsKey: "alias/aws/ssm", alb: "yes" },
+      ["kmsKey='alias/aws/ssm'", "alb='yes' must be true or false"],
+    ],
+    [
+      "a wildcard repository",
+      { githubRepo: "my-org/*" },
+      ["githubRepo 'my-org/*' contains a wildcard", "List each repository"],
+    ],
+    ["a reserved prefix", { prefix: "aws/tokens" }, ["prefix 'aws/tokens' starts with 'aws'"]],
+  ])("refuses %s with the message alone", { timeout: 60_000 }, (_case, context, messages) => {
     // The app itself, as the CLI starts it (context arrives in CDK_CONTEXT_JSON), without the build step.
     const result = spawnSync(process.execPath, ["--import", "tsx", "cdk/app.ts"], {
       cwd: projectRoot,
-      env: {
-        ...offlineEnv,
-        CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ kmsKey: "alias/aws/ssm", alb: "yes" }),
-      },
+      env: { ...offlineEnv, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
       encoding: "utf8",
       timeout: 50_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("kmsKey='alias/aws/ssm'");
-    expect(result.stderr).toContain("alb='yes' must be true or false");
+    for (const message of messages) expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
