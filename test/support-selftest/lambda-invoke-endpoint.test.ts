@@ -289,3 +289,30 @@ describe("startLambdaInvokeEndpoint with the AWS SDK's LambdaClient", () => {
     expect(lambda.process.allOutput()).toContain("canary-9f2e");
   });
 });
+
+describe("startLambdaInvokeEndpoint with a handler module that cannot load", () => {
+  it("answers every call with a Runtime.ImportModuleError function error, like a broken deployment", async () => {
+    const lambda = await startLambdaInvokeEndpoint({
+      functionName: "broken",
+      handlerModule: "/nonexistent/handler.mjs",
+    });
+    const client = new LambdaClient({
+      endpoint: lambda.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDSELFTEST0003", secretAccessKey: "fake-secret" },
+      maxAttempts: 1,
+    });
+    try {
+      const out = await client.send(new InvokeCommand({ FunctionName: "broken", Payload: encode({}) }));
+      expect(out.StatusCode).toBe(200);
+      expect(out.FunctionError).toBe("Unhandled");
+      expect(decode(out.Payload)).toMatchObject({
+        errorType: "Runtime.ImportModuleError",
+        errorMessage: expect.stringContaining("/nonexistent/handler.mjs"),
+      });
+    } finally {
+      client.destroy();
+      await lambda.stop();
+    }
+  });
+});

@@ -77,7 +77,7 @@ export async function startLambdaInvokeEndpoint(
   let ports: RegExpMatchArray;
   try {
     ports = await proc.waitForLine(/^lambda-invoke-server ready invoke=(\d+) control=(\d+)$/, {
-      timeoutMs: 20_000,
+      timeoutMs: 45_000,
     });
   } catch (err) {
     await proc.stop();
