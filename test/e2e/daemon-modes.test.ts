@@ -83,6 +83,21 @@ const table: Case[] = [
     },
   },
   {
+    name: "keeps the client's address and proxy headers from the API",
+    send: (p) =>
+      nodeFetch(p, url("/echo/private"), {
+        headers: { "X-Forwarded-For": "10.9.8.7", Forwarded: "for=10.9.8.7", Via: "1.1 corp" },
+      }),
+    check: (a) => {
+      expect(a.status).toBe(200);
+      const names = (JSON.parse(a.body) as EchoResponse).headers.map(([n]) => n.toLowerCase());
+      expect(names).not.toContain("x-forwarded-for");
+      expect(names).not.toContain("forwarded");
+      expect(names).not.toContain("via");
+      expect(a.body).not.toContain("127.0.0.1");
+    },
+  },
+  {
     name: "sends a POST body unchanged",
     send: (p) => nodeFetch(p, url("/echo/post"), { method: "POST", body: "a=1&b=2" }),
     check: (a) =>
@@ -162,6 +177,15 @@ describe("Lambda mode only", () => {
     expect(
       calls.filter((c) => c.invocationType === "RequestResponse").every((c) => c.accessKeyId !== null),
     ).toBe(true);
+  });
+
+  it("tells the function who called (address, host name, mode) in requestContext, for its audit log", async () => {
+    await nodeFetch(proxy(), url("/echo/audit-lambda"));
+    await expect
+      .poll(() => lambda.process.stdout.find((line) => line.includes('"/echo/audit-lambda"')))
+      .toBeDefined();
+    const line = JSON.parse(lambda.process.stdout.find((l) => l.includes('"/echo/audit-lambda"')) ?? "{}");
+    expect(line.caller).toMatchObject({ address: "127.0.0.1", mode: "lambda", hostname: expect.any(String) });
   });
 
   it("answers 502 with `errorType: errorMessage` when the function throws", async () => {
