@@ -36,7 +36,11 @@ const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
-  maxFreeSockets: 64,
+  // As many idle sockets as busy ones: a burst that ends must not cost the next burst its TLS handshakes.
+  maxFreeSockets: 256,
+  // Idle sockets close after 30 s, or 1 s before the server's own `Keep-Alive: timeout=N` (Node applies the
+  // hint): reusing a socket the server is closing is what turns a POST into ECONNRESET.
+  timeout: 30_000,
   // Most recently used first: fewer sockets stay warm, and those are the least likely to have been closed.
   scheduling: "lifo",
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
