@@ -46,6 +46,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   const metrics = createMetrics();
   let notReady: string | undefined;
   let stopRetrying = () => {};
+  let releaseSts = () => {};
   let invoker: Invoker;
 
   if (options.mode.kind === "local") {
@@ -136,7 +137,8 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
     } else {
       log.info({ function: functionName }, "Lambda mode: DryRun invoke succeeded");
     }
-    void sts;
+    // The STS client only names the caller in start-up errors; release it with the daemon.
+    releaseSts = () => sts.destroy();
   }
 
   const caller: CallerContext = { hostname: hostname(), mode };
@@ -163,6 +165,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
   } catch (err) {
     stopRetrying();
     await invoker.close();
+    releaseSts();
     throw new StartupError(
       `cannot listen on ${formatAuthority(options.address.host, options.address.port)}: ${(err as Error).message}`,
     );
@@ -197,6 +200,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       stopRetrying();
       await proxy.stop(options.timeoutSeconds * 1000);
       await invoker.close();
+      releaseSts();
     },
   };
 }

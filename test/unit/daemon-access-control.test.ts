@@ -32,13 +32,17 @@ describe("--proxy-token", () => {
     expect(checkProxyToken("s3cret", "bearer s3cret")).toBeUndefined();
   });
 
-  it.each([undefined, "Bearer wrong", "Bearer s3cre", "Bearer s3cretX", "Basic czNjcmV0", "s3cret"])(
-    "answers 407 with a Bearer challenge for %s, without echoing the token",
-    (header) => {
-      const refusal = checkProxyToken("s3cret", header);
-      expect(refusal?.status).toBe(407);
-      expect(refusal?.headers).toContainEqual(["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"']);
-      expect(refusal?.message).not.toContain("s3cret");
-    },
-  );
+  it.each([
+    undefined,
+    "Bearer wrong",
+    "Bearer s3cre",
+    "Bearer s3cretX",
+    "Basic czNjcmV0",
+    "s3cret",
+  ])("answers 407 with a Bearer challenge for %s, without echoing the token", (header) => {
+    const refusal = checkProxyToken("s3cret", header);
+    expect(refusal?.status).toBe(407);
+    expect(refusal?.headers).toContainEqual(["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"']);
+    expect(refusal?.message).not.toContain("s3cret");
+  });
 });

@@ -58,15 +58,18 @@ describe("resolveTarget: absolute form", () => {
 });
 
 describe("resolveTarget: origin form", () => {
-  it.each(["127.0.0.1:8000", "localhost:8000", "LOCALHOST:8000", "[::1]:8000", "build-host:8000"])(
-    "Host %s is the daemon itself",
-    (host) => {
-      expect(resolveTarget("GET", "/metrics?x=1", host, self)).toEqual({
-        kind: "own-page",
-        path: "/metrics",
-      });
-    },
-  );
+  it.each([
+    "127.0.0.1:8000",
+    "localhost:8000",
+    "LOCALHOST:8000",
+    "[::1]:8000",
+    "build-host:8000",
+  ])("Host %s is the daemon itself", (host) => {
+    expect(resolveTarget("GET", "/metrics?x=1", host, self)).toEqual({
+      kind: "own-page",
+      path: "/metrics",
+    });
+  });
 
   it("forwards to a foreign Host, like the original daemon", () => {
     expect(resolveTarget("GET", "/user", "api.github.com", self)).toEqual({
