@@ -63,6 +63,24 @@ describe("quick start (offline)", () => {
     });
   }
 
+  it("examples/signed-fetch.mjs signs in-process with the example parameters (no daemon)", async () => {
+    const { stdout } = await run(process.execPath, [resolve(EXAMPLES, "signed-fetch.mjs")], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_EXTRA_CA_CERTS: resolve(EXAMPLES, "echo-server.crt"),
+        ECHO_URL: `https://localhost:${port}/from-example`,
+        PARAMS: params.path,
+      },
+    });
+    const [status, ...rest] = stdout.split("\n");
+    expect(status).toBe("200");
+    const seen = JSON.parse(rest.join("\n")) as { url: string; headers: Record<string, string> };
+    expect(seen).toMatchObject({
+      url: "/from-example",
+      headers: { Authorization: "Bearer example-token-from-params-json" },
+    });
+  });
+
   it("the bin answers --version and --help, and a usage error exits 2 naming the problem", async () => {
     const version = JSON.parse(readFileSync(resolve(EXAMPLES, "../package.json"), "utf8")).version as string;
     expect((await run(process.execPath, [CLI, "--version"])).stdout).toBe(`ssm-sign-proxy ${version}\n`);
