@@ -5,9 +5,18 @@
  * - `throttle`: 400 `ThrottlingException` in awsJson1.1, as SSM answers when its rate limit is hit;
  * - `deny`: 400 `AccessDeniedException`, as for a role without ssm:GetParametersByPath;
  * - `expire`: 400 `ExpiredTokenException`, but only for the listed access key ids (credentials that expired).
+ * - `short-sessions`: passes through, but STS AssumeRole* calls ask for sessions of `seconds` (DurationSeconds
+ *   rewritten in the query-protocol form body), so credentials expire within a test. Real STS allows no less
+ *   than 900 s; moto issues whatever is asked.
  * The port stays the same across faults, so the client under test never needs reconfiguring.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type RelayFault =
@@ -15,7 +24,8 @@ export type RelayFault =
   | { kind: "refuse" }
   | { kind: "throttle" }
   | { kind: "deny" }
-  | { kind: "expire"; accessKeyIds: string[] };
+  | { kind: "expire"; accessKeyIds: string[] }
+  | { kind: "short-sessions"; seconds: number };
 
 export interface FaultRelay {
   endpoint: string;
@@ -40,6 +50,14 @@ function awsError(res: ServerResponse, type: string, message: string): void {
   res.end(body);
 }
 
+/** An STS query-protocol body with DurationSeconds set, when it is an AssumeRole* call; else unchanged. */
+function withSessionSeconds(body: Buffer, seconds: number): Buffer {
+  const form = new URLSearchParams(body.toString("utf8"));
+  if (!/^AssumeRole/.test(form.get("Action") ?? "")) return body;
+  form.set("DurationSeconds", String(seconds));
+  return Buffer.from(form.toString(), "utf8");
+}
+
 function accessKeyOf(req: IncomingMessage): string | undefined {
   return /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
 }
@@ -60,7 +78,11 @@ export async function startFaultRelay(target: string): Promise<FaultRelay> {
     if (current.kind === "deny") {
       faulted++;
       req.resume();
-      return awsError(res, "AccessDeniedException", "User is not authorized to perform: ssm:GetParametersByPath");
+      return awsError(
+        res,
+        "AccessDeniedException",
+        "User is not authorized to perform: ssm:GetParametersByPath",
+      );
     }
     if (current.kind === "expire" && current.accessKeyIds.includes(accessKeyOf(req) ?? "")) {
       faulted++;
@@ -68,15 +90,27 @@ export async function startFaultRelay(target: string): Promise<FaultRelay> {
       return awsError(res, "ExpiredTokenException", "The security token included in the request is expired");
     }
     passed++;
-    const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on("error", () => res.destroy());
-    req.pipe(forward);
+    const forward = (headers: IncomingMessage["headers"]) => {
+      const out = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      out.on("error", () => res.destroy());
+      return out;
+    };
+    if (current.kind !== "short-sessions") {
+      req.pipe(forward(req.headers));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = withSessionSeconds(Buffer.concat(chunks), current.seconds);
+      forward({ ...req.headers, "content-length": String(body.length) }).end(body);
+    });
   });
   server.keepAliveTimeout = 1000;
 

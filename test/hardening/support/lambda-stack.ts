@@ -25,6 +25,8 @@ export interface LambdaStackOptions {
   daemonArgs?: string[];
   /** The daemon's extra environment (overrides moto's fake keys, e.g. for a web-identity role). */
   daemonEnv?: Record<string, string | undefined>;
+  /** Put a fault relay between the daemon and the Invoke endpoint too (e.g. to expire the daemon's key). */
+  relayLambda?: boolean;
 }
 
 export interface Answer {
@@ -39,6 +41,8 @@ export interface LambdaStack {
   daemon: DaemonProcess;
   /** Between the function and moto's SSM. */
   ssmRelay: FaultRelay;
+  /** Between the daemon and the Invoke endpoint, with `relayLambda`. */
+  lambdaRelay: FaultRelay | undefined;
   functionName: string;
   /** SSM prefix, no trailing slash. */
   prefix: string;
@@ -87,10 +91,12 @@ export async function startLambdaStack(options: LambdaStackOptions): Promise<Lam
       env: { AWS_ENDPOINT_URL_SSM: ssmRelay.endpoint, SSM_SIGN_PROXY_PREFIX: prefix, ...options.functionEnv },
     });
     stoppers.push(() => lambda.stop());
+    const lambdaRelay = options.relayLambda ? await startFaultRelay(lambda.endpoint) : undefined;
+    if (lambdaRelay) stoppers.push(() => lambdaRelay.stop());
     const daemonEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries({
       ...moto.env,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: (lambdaRelay ?? lambda).endpoint,
       ...options.daemonEnv,
     }))
       if (v !== undefined) daemonEnv[k] = v;
@@ -106,6 +112,7 @@ export async function startLambdaStack(options: LambdaStackOptions): Promise<Lam
       lambda,
       daemon,
       ssmRelay,
+      lambdaRelay,
       functionName,
       prefix,
       apiKey,
