@@ -13,7 +13,7 @@ import {
   STATUS_CODES,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hostname as osHostname } from "node:os";
+import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../lambda/alb-event";
 import { responseHeadersForClient } from "../lambda/header-filter";
@@ -307,7 +307,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
           server.off("error", reject);
           const address = server.address() as AddressInfo;
           selfNames = {
-            hosts: new Set(["localhost", "127.0.0.1", "::1", host.toLowerCase(), ...hostAliases()]),
+            hosts: new Set(["localhost", "127.0.0.1", "::1", host.toLowerCase(), ...hostAliases(host)]),
             port: address.port,
           };
           resolve(address);
@@ -330,6 +330,16 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   };
 }
 
-function hostAliases(): string[] {
-  return [process.env.HOSTNAME ?? "", osHostname()].filter((h) => h !== "").map((h) => h.toLowerCase());
+/**
+ * Other names of this host: its host name, and, when listening on every interface, every interface address
+ * (`curl http://10.0.0.5:8000/healthz` must reach the daemon's page, not be sent on to 10.0.0.5 by the signer).
+ */
+function hostAliases(listenHost: string): string[] {
+  const names = [process.env.HOSTNAME ?? "", osHostname()];
+  if (listenHost === "0.0.0.0" || listenHost === "::") {
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const info of addresses ?? []) names.push(info.address);
+    }
+  }
+  return names.filter((h) => h !== "").map((h) => h.toLowerCase());
 }

@@ -3,6 +3,7 @@
  * oversized headers, userinfo, https:// URLs), access control, and the graceful stop on SIGTERM.
  */
 import { randomBytes } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpsUpstream } from "../support/https-upstream";
 import { startHttpsUpstream } from "../support/https-upstream";
@@ -208,6 +209,13 @@ describe("access control", () => {
         (l) => l.level === 40 && String(l.msg).includes("beyond loopback"),
       );
       expect(warning.address).toMatch(/^0\.0\.0\.0:\d+$/);
+      // Addressed by an interface address, the daemon's own pages are still its own (not sent to the signer).
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+      const health = await fetch(`http://${external ?? "127.0.0.1"}:${open.port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ mode: "local" });
     } finally {
       await open.stop();
     }
