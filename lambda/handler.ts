@@ -9,7 +9,7 @@ import { ExpirableCache } from "./expirable-cache";
 import { requestHeadersForUpstream, responseHeadersForClient } from "./header-filter";
 import { isHostError, parseHost } from "./host-key";
 import { textResponse } from "./local-responses";
-import { hostPath, normalizePrefix } from "./parameter-path";
+import { hostPath, normalizePrefix, reservedFirstSegment } from "./parameter-path";
 import { type ParameterSource, ParameterSourceError } from "./parameter-source";
 import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
 import { applyRules } from "./signer";
@@ -101,6 +101,17 @@ export function createHandler(options: HandlerOptions): Handler {
     }
 
     const path = hostPath(prefix, host.key);
+    const reserved = reservedFirstSegment(path);
+    if (reserved !== undefined) {
+      return finish(
+        textResponse(
+          407,
+          `no parameters can exist for host ${host.authority}: Parameter Store names cannot begin with "aws" or "ssm" ` +
+            `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
+        ),
+        multiValue,
+      );
+    }
     let parsed: ParsedRules;
     try {
       const cached = await cache.get(host.key, async () => {

@@ -10,3 +10,12 @@ export function normalizePrefix(prefix: string | undefined): string {
 export function hostPath(normalizedPrefix: string, hostKey: string): string {
   return `${normalizedPrefix}/${hostKey}`;
 }
+
+/**
+ * Parameter Store refuses names whose first segment begins with `aws` or `ssm` (any case). Without a prefix, a host
+ * such as `ssm.example.com` could never have parameters: say so instead of asking SSM.
+ */
+export function reservedFirstSegment(path: string): string | undefined {
+  const first = path.split("/")[1] ?? "";
+  return /^(aws|ssm)/i.test(first) ? first : undefined;
+}

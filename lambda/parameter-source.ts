@@ -12,7 +12,7 @@ export interface ParameterSource {
   getParametersByPath(path: string): Promise<Parameter[]>;
 }
 
-export type ParameterSourceFailure = "access-denied" | "throttled" | "unreachable";
+export type ParameterSourceFailure = "access-denied" | "throttled" | "unreachable" | "rejected";
 
 /** A failure of the source itself (not "no parameters"): mapped to 502/503 by the handler. */
 export class ParameterSourceError extends Error {

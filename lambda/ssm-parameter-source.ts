@@ -18,6 +18,9 @@ function classify(error: unknown, path: string): ParameterSourceError {
         `parameter${path} and parameter${path}/*, and kms:Decrypt on the key of its SecureStrings`,
     );
   }
+  if (/Validation|InvalidFilter|InvalidNextToken|ParameterPatternMismatch/i.test(code)) {
+    return new ParameterSourceError("rejected", path, `Parameter Store rejected the path ${path} (${code})`);
+  }
   if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code) || status === 429) {
     return new ParameterSourceError("throttled", path, `Parameter Store throttled reading ${path} (${code})`);
   }

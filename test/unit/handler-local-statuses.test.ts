@@ -50,6 +50,18 @@ describe("handler: statuses it answers itself", () => {
     expect(source.calls).toEqual(["/prod/unknown.example.com"]);
   });
 
+  it("407 without asking the source when no prefix is set and the host begins with aws or ssm", async () => {
+    const source = new MemorySource([]);
+    const handler = createHandler({ source, prefix: "", log: () => {} });
+    const result = await handler(event("ssm.example.com"));
+    expect(result.statusCode).toBe(407);
+    expect(text(result)).toMatch(/cannot begin with "aws" or "ssm".*SSM_SIGN_PROXY_PREFIX/);
+    expect(source.calls).toEqual([]);
+    const prefixed = setup();
+    expect((await prefixed.handler(event("ssm.example.com"))).statusCode).toBe(407);
+    expect(prefixed.source.calls).toEqual(["/prod/ssm.example.com"]);
+  });
+
   it("400 for an invalid Host, without asking the source", async () => {
     const { handler, source } = setup();
     for (const host of ["../etc", "a_1", "user@host", "[::1]", "x".repeat(300)]) {
