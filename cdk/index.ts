@@ -1,4 +1,5 @@
 // The reusable constructs, for CDK apps that embed the signer in their own stacks.
+export { buildApp, STACK_NAME } from "./build-app";
 export { CircleCiTrust, type CircleCiTrustProps, circleCiIssuer } from "./circleci-trust";
 export { ContextError, readStackConfig, type StackConfig } from "./context";
 export {
