@@ -1,0 +1,162 @@
+/**
+ * The canary suite: one place that runs a representative scenario of every other hardening suite, in local and
+ * in Lambda mode, with canary parameter values (header, basic user and password, query), and then searches
+ * everything those runs produced for them: every log line of the daemon and the function, every error body the
+ * proxy made up, /metrics, and the text of any exception a client saw. No canary may appear, in raw, base64
+ * `user:password` or percent-encoded form. The one documented exception is the upstream's `/echo` answer: it is
+ * the API's own answer and returns the request it received, secrets included; it is never searched.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getFreePort } from "../support/free-port";
+import { findLeaks } from "./support/canary";
+import { recordSection } from "./support/figures";
+import { type LambdaStack, startLambdaStack } from "./support/lambda-stack";
+import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
+import { header, rawExchange } from "./support/raw-client";
+
+interface Seen {
+  status: number;
+  body: string;
+}
+
+/** Statuses each scenario got, per mode: the figures, and proof the scenarios really ran. */
+const ran: Record<string, Record<string, number>> = { local: {}, lambda: {} };
+const exceptions: string[] = [];
+
+afterAll(() => {
+  const count = Object.values(ran).reduce((n, m) => n + Object.keys(m).length, 0);
+  recordSection("canary", {
+    scenarios: count,
+    ran,
+    searched: ["daemon output", "function output", "error bodies", "metrics", "exception text"],
+    leaks: 0,
+  });
+});
+
+/** Runs a request; an exception's text is kept for the leak search, then rethrown. */
+async function capture(run: () => Promise<Seen>): Promise<Seen> {
+  try {
+    return await run();
+  } catch (error) {
+    exceptions.push(error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error));
+    throw error;
+  }
+}
+
+describe("canaries, local mode", () => {
+  let setup: SignedSetup;
+  let refusedPort: number;
+
+  beforeAll(async () => {
+    setup = await startSignedSetup(["--timeout", "2"]);
+    refusedPort = await getFreePort();
+    const current = JSON.parse(readFileSync(setup.params.path, "utf8")) as Record<string, string>;
+    setup.params.write({ ...current, ...signingParameters(`localhost_${refusedPort}`).params });
+  });
+  afterAll(async () => {
+    await setup?.stop();
+  });
+
+  const send = (name: string, url: string, hostOverride?: string) =>
+    capture(async () => {
+      const host = hostOverride ?? new URL(url).host;
+      const response = await rawExchange(
+        setup.daemon.port,
+        `GET ${url} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      const body = response.body.toString("utf8");
+      if (header(response, "x-ssm-sign-proxy-error")) setup.errorBodies.push(body);
+      (ran.local as Record<string, number>)[name] = response.status;
+      return { status: response.status, body };
+    });
+
+  it("runs success, 407, 400 and upstream faults", async () => {
+    const ok = await send("success", setup.url("/echo/canary?api_key=client-value"));
+    expect(ok.status).toBe(200);
+    // The /echo exception: the upstream saw the secrets. It also shows the search finds them where they are.
+    expect(findLeaks(setup.canaries, { echo: ok.body }).length).toBeGreaterThan(0);
+    expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
+    expect((await send("bad request", `http://user:pw@localhost:${setup.upstream.port}/echo`)).status).toBe(
+      400,
+    );
+    expect((await send("upstream refused", `http://localhost:${refusedPort}/echo`)).status).toBe(502);
+    expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(502);
+    expect((await send("upstream stalls", setup.url("/stall"))).status).toBe(504);
+  });
+
+  it("no canary in the daemon's output, error bodies, /metrics or exception text", async () => {
+    const inExceptions = findLeaks(setup.canaries, { "exception text": exceptions.join("\n") });
+    expect([...(await setup.leaks()), ...inExceptions]).toEqual([]);
+  });
+});
+
+describe("canaries, Lambda mode", () => {
+  let stack: LambdaStack;
+  let refusedPort: number;
+
+  beforeAll(async () => {
+    stack = await startLambdaStack({
+      label: "canary",
+      handlerModule: "test/hardening/support/faulty-handler.mjs",
+      functionEnv: { SSM_SIGN_PROXY_CACHE_TTL: "1", SSM_SIGN_PROXY_TIMEOUT: "2" },
+      daemonArgs: ["--timeout", "5"],
+    });
+    refusedPort = await getFreePort();
+    await stack.addHost(`localhost_${refusedPort}`);
+    await stack.addHost("cold-denied.example");
+    await stack.addHost("cold-throttled.example");
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const send = (name: string, url: string) =>
+    capture(async () => {
+      const answer = await stack.get(url);
+      (ran.lambda as Record<string, number>)[name] = answer.status;
+      return answer;
+    });
+
+  it("runs success, 407, 400 and upstream faults", async () => {
+    const ok = await send("success", stack.url("/echo/canary"));
+    expect(ok.status).toBe(200);
+    expect((await stack.leaks({ echo: ok.body })).filter((l) => l.where === "echo").length).toBeGreaterThan(
+      0,
+    );
+    expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
+    expect((await send("bad request", `http://user:pw@localhost:${stack.upstream.port}/echo`)).status).toBe(
+      400,
+    );
+    expect((await send("upstream refused", `http://localhost:${refusedPort}/echo`)).status).toBe(502);
+    expect((await send("upstream stalls", stack.url("/stall"))).status).toBe(504);
+  });
+
+  it("runs Invoke faults: function error, response too large, throttled, Lambda down", async () => {
+    expect((await send("function error", stack.url("/fault/throw"))).status).toBe(502);
+    expect((await send("response too large", stack.url("/fault/huge-result"))).status).toBe(502);
+    await stack.lambda.setFaults({ throttle: true });
+    expect((await send("Lambda throttled", stack.url("/echo/throttled"))).status).toBe(503);
+    await stack.lambda.setFaults({ down: true });
+    expect((await send("Lambda down", stack.url("/echo/down"))).status).toBe(503);
+    await stack.lambda.setFaults({});
+  });
+
+  it("runs SSM faults: denied and throttled with nothing cached, stale-if-error with a value cached", async () => {
+    expect((await send("success before SSM faults", stack.url("/echo/prime"))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500)); // past SSM_SIGN_PROXY_CACHE_TTL=1
+    await stack.ssmRelay.setFault({ kind: "deny" });
+    expect((await send("SSM denied", "http://cold-denied.example/echo")).status).toBe(502);
+    expect((await send("SSM denied, stale value served", stack.url("/echo/stale"))).status).toBe(200);
+    await stack.ssmRelay.setFault({ kind: "throttle" });
+    expect((await send("SSM throttled", "http://cold-throttled.example/echo")).status).toBe(503);
+    await stack.ssmRelay.setFault({ kind: "refuse" });
+    expect((await send("SSM down", "http://cold-throttled.example/echo")).status).toBe(502);
+    await stack.ssmRelay.setFault({ kind: "pass" });
+    expect(stack.lambda.process.allOutput()).toContain("serving stale parameters");
+  });
+
+  it("no canary in the daemon's or the function's output, error bodies, /metrics or exception text", async () => {
+    expect(await stack.leaks({ "exception text": exceptions.join("\n") })).toEqual([]);
+  });
+});
