@@ -1,7 +1,8 @@
 // Bundles the Lambda function and the daemon with esbuild.
 // The Lambda bundle carries its own AWS SDK (pinned, tree-shaken) instead of relying on the runtime's copy.
-import { build } from "esbuild";
+
 import { mkdir } from "node:fs/promises";
+import { build } from "esbuild";
 
 // SDK v3 and a few dependencies still call require() for Node built-ins; in an ESM bundle that needs a real require.
 const requireBanner =
@@ -20,7 +21,13 @@ const common = {
 
 await mkdir("dist", { recursive: true });
 await Promise.all([
-  build({ ...common, target: "node20", entryPoints: ["lambda/index.ts"], outfile: "dist/lambda/index.mjs", metafile: false }),
+  build({
+    ...common,
+    target: "node20",
+    entryPoints: ["lambda/index.ts"],
+    outfile: "dist/lambda/index.mjs",
+    metafile: false,
+  }),
   build({
     ...common,
     target: "node20",
