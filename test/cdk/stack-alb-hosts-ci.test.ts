@@ -29,6 +29,14 @@ const existingVpcHttps = synthesize({
   subnetIds: "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
   albPeers: "10.1.0.0/16,10.2.0.0/16",
   certificateArn: CERTIFICATE,
+  // The other CI variants ride along, so cdk-nag and cfn-lint see every documented key.
+  githubRepo: "my-org@1001/app@2002",
+  githubEnvironment: "production",
+  githubOidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${GITHUB_OIDC_ISSUER}`,
+  circleciOrgId: CIRCLECI_ORG,
+  circleciProjectId: CIRCLECI_PROJECT,
+  circleciUserIds: "0a1b2c3d-0000-4000-8000-000000000003,0a1b2c3d-0000-4000-8000-000000000004",
+  circleciOidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/${CIRCLECI_ORG}`,
 });
 const daemonOnly = synthesize({ daemonTag: "Role=web", daemonAddress: "127.0.0.1:9000" });
 
@@ -128,6 +136,29 @@ describe("alb=true with vpcId, subnetIds, albPeers and certificateArn", () => {
         Match.objectLike({ CidrIp: "10.2.0.0/16", FromPort: 443, ToPort: 443 }),
       ],
     });
+  });
+});
+
+describe("CI variants with existing providers", () => {
+  const { template } = existingVpcHttps;
+
+  it("reuses both providers and accepts the id-bearing GitHub subject for the environment", () => {
+    template.resourceCountIs("AWS::IAM::OIDCProvider", 0);
+    const github = roleTrustedBy(template, GITHUB_OIDC_ISSUER);
+    const provider = `arn:aws:iam::123456789012:oidc-provider/${GITHUB_OIDC_ISSUER}`;
+    const claims = (sub: string) => ({
+      [`${GITHUB_OIDC_ISSUER}:sub`]: sub,
+      [`${GITHUB_OIDC_ISSUER}:aud`]: "sts.amazonaws.com",
+    });
+    for (const sub of [
+      "repo:my-org/app:environment:production",
+      "repo:my-org@1001/app@2002:environment:production",
+    ]) {
+      expect(trustPolicyAllows(github.trust, { provider, claims: claims(sub) }), sub).toBe(true);
+    }
+    expect(
+      trustPolicyAllows(github.trust, { provider, claims: claims("repo:my-org/app:ref:refs/heads/main") }),
+    ).toBe(false);
   });
 });
 
