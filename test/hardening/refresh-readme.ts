@@ -18,7 +18,8 @@ const num = (value: unknown): string => (typeof value === "number" ? value.toLoc
 function loadRow(mode: string, figures: unknown): string {
   const f = (figures ?? {}) as Record<string, unknown>;
   const mb = typeof f.bytesSent === "number" ? Math.round(f.bytesSent / 1024 / 1024) : undefined;
-  const errors = f.errors && Object.keys(f.errors as object).length === 0 ? "0" : JSON.stringify(f.errors ?? "–");
+  const errors =
+    f.errors && Object.keys(f.errors as object).length === 0 ? "0" : JSON.stringify(f.errors ?? "–");
   return `| ${mode} | ${num(f.ok)} / ${num(f.requests)} | ${errors} | ${f.sizes ?? "–"}, max ${num(f.maxBodyBytes)} B, ${num(mb)} MiB sent | ${num(f.requestsPerSecond)} req/s | ${num(f.peakRssMiB)} MiB |`;
 }
 
@@ -28,6 +29,18 @@ const upstream = get("faultsUpstream");
 const load = get("load");
 const slowloris = get("slowloris");
 const access = get("accessAndAddresses");
+const lambdaFaults = get("faultsLambda");
+const ssmFaults = get("faultsSsm");
+const expiry = get("credentialsExpiry");
+const rebinding = get("dnsRebinding");
+const canary = get("canary");
+const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+const faultCount =
+  list(upstream.survived).length +
+  list(lambdaFaults.survived).length +
+  list(ssmFaults.survived).length +
+  (list(expiry.proven).length > 0 ? 1 : 0);
+const canaryModes = (canary.ran ?? {}) as Record<string, Record<string, number>>;
 
 const section = `${START}
 ## Reliability
@@ -45,11 +58,27 @@ requests against the daemon: request smuggling (CL+TE, TE+CL, two Content-Length
 headers over 16 KiB → 431; \`user:pw@\` URIs → 400, never forwarded; IPv6 literals → 400; two Host headers → 400;
 NUL bytes and invalid methods → 400; fuzzed request heads never get a 500 or silence.
 
-**Faults survived** (each with its documented status, the daemon still up, and the next request served):
-${((upstream.survived as string[] | undefined) ?? []).map((f) => `${f}`).join("; ") || "–"}.
-Statuses: refused 502 \`ECONNREFUSED\`; reset mid-body 502 (never a truncated 200); reset before answering: one
-retry for idempotent methods, then 502; stall 504; untrusted certificate 502 and nothing sent; redirect loop:
-the 302 goes back to the client, never followed.
+**Faults survived: ${num(faultCount)}**, each with its documented status, the daemon and the function still up,
+and the next request served once the fault clears.
+
+- *Upstream* (${list(upstream.survived).join("; ") || "–"}): refused 502 \`ECONNREFUSED\`; reset mid-body 502
+  (never a truncated 200); reset before answering: one retry for idempotent methods, then 502; stall 504;
+  untrusted certificate 502 and nothing sent; redirect loop: the 302 goes back to the client, never followed.
+- *Lambda Invoke*, daemon in Lambda mode against the Invoke API (${list(lambdaFaults.survived).join("; ") || "–"}):
+  unreachable 503 \`signer unavailable\`; slower than \`--timeout\` 504; throttled past the SDK's retries 503 with
+  \`Retry-After\`; the function throws 502 \`errorType: errorMessage\`; its result is over 6 MB 502
+  \`response too large\`.
+- *Parameter Store*, the built bundle with SSM behind a fault relay and a 1 s cache TTL
+  (${list(ssmFaults.survived).join("; ") || "–"}): with nothing cached, denied is 502 naming the path and
+  \`ssm:GetParametersByPath\`, unreachable 502, throttled 503 with \`Retry-After\`; with a cached value that has
+  expired, the request still succeeds with it (stale-if-error) and the function logs \`serving stale parameters\`;
+  after the faults clear, rotated values are seen again (once the cache's 10 s retry pause is over).
+- *Credentials expiring mid-run*, daemon with \`--role-arn\` and a web identity token file, moto STS issuing
+  ${num(expiry.sessionSeconds)} s sessions, Lambda answering \`ExpiredTokenException\` for the held key:
+  ${list(expiry.proven).join("; ") || "–"}. The AWS SDK neither retries \`ExpiredTokenException\` nor refreshes
+  credentials because of it, so requests fail with 503 until the daemon's own refresh (a quarter of the session,
+  at most 5 minutes, before expiry) fetches a new key. (With the default chain alone, \`AWS_ROLE_ARN\` without
+  \`--role-arn\`, that would be the SDK's own refresh 5 minutes before expiry; not exercised here.)
 
 **Load held** (200 concurrent keep-alive clients through the daemon, random bodies 0–1 MiB, every answer
 checked by SHA-256, zero errors allowed; RSS is the daemon's VmHWM):
@@ -66,12 +95,17 @@ daemon's limits. \`npm test\` runs a short burst per mode; the 20k-per-mode run 
 delay ${num(slowloris.realRequestsServedMeanwhile)} real requests; \`headersTimeout\` (10 s) closes them with 408,
 \`requestTimeout\` is max(60 s, \`--timeout\`), both set on purpose in \`proxy-daemon/proxy-server.ts\`.
 
-**Access and addresses.** ${((access.proven as string[] | undefined) ?? []).join("; ") || "–"}.
+**Access and addresses.** ${[...list(access.proven), ...list(rebinding.proven)].join("; ") || "–"}. The
+rebinding case runs the handler in a private mount and network namespace (\`unshare\`) whose /etc/hosts maps a
+name to 169.254.169.254, with a listener on that address that counts no connection.
 
 **Secrets.** Every suite injects canary values (header, basic user and password, query) and fails if any of
 them, their base64 \`user:password\` form or percent-encoding appears in the daemon's or the function's output,
 an error body or \`/metrics\`. The one exception is the test upstream's \`/echo\`, which returns the request it
-received: that is the API's own answer.
+received: that is the API's own answer. The canary suite (\`canary.test.ts\`) runs ${num(canary.scenarios)} scenarios,
+one of every other suite (${Object.keys(canaryModes.local ?? {}).length} in local mode,
+${Object.keys(canaryModes.lambda ?? {}).length} in Lambda mode: success, 407, 400, upstream, Invoke and SSM
+faults) and searches ${list(canary.searched).join(", ") || "–"}: ${num(canary.leaks)} leaks.
 ${END}`;
 
 const readme = readFileSync(README, "utf8");
