@@ -23,7 +23,7 @@ describe("ciCredentialsFromEnv", () => {
       roleArn: ROLE,
       env: {
         ...ACTIONS,
-        AWS_WEB_IDENTITY_TOKEN_FILE: "/tmp/token",
+        AWS_WEB_IDENTITY_TOKEN_FILE: "token-file-that-is-never-read",
         GITHUB_RUN_ID: "42",
         GITHUB_RUN_ATTEMPT: "2",
       },
