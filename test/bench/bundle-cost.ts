@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
+import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
@@ -45,5 +46,12 @@ export function measureBundle(file: string, runs = 7): BundleCost {
     });
     importMsRuns.push(Number(out));
   }
-  return { file, bytes, gzipBytes, importMsMedian: median(importMsRuns), importMsRuns };
+  // Relative, so results.json reads the same on every machine.
+  return {
+    file: relative(process.cwd(), file),
+    bytes,
+    gzipBytes,
+    importMsMedian: median(importMsRuns),
+    importMsRuns,
+  };
 }

@@ -17,7 +17,8 @@ const results = JSON.parse(readFileSync(RESULTS, "utf8")) as Results;
 const readme = readFileSync(README, "utf8");
 const from = readme.indexOf(START);
 const to = readme.indexOf(END);
-if (from === -1 || to < from) throw new Error(`README.md has no ${START} … ${END} block in the Benchmarks section`);
+if (from === -1 || to < from)
+  throw new Error(`README.md has no ${START} … ${END} block in the Benchmarks section`);
 const updated = `${readme.slice(0, from + START.length)}\n${fullReport(results)}\n${readme.slice(to)}`;
 writeFileSync(README, updated);
 process.stdout.write(`README.md: table refreshed from ${RESULTS} (${results.generatedAt})\n`);

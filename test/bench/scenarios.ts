@@ -96,6 +96,8 @@ export async function startDaemon(
       HOME: process.env.HOME,
       AWS_EC2_METADATA_DISABLED: "true",
       NODE_EXTRA_CA_CERTS: ctx.upstream.caFile,
+      // BENCH_DAEMON_NODE_OPTIONS: V8 flags to try on the daemon (e.g. --max-semi-space-size=4 for its RSS).
+      NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS,
       ...env,
     },
     logFile: join(ctx.dir, `${name}.log`),
