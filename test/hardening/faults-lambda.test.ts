@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordSection } from "./support/figures";
 import { type LambdaStack, startLambdaStack } from "./support/lambda-stack";
 
-const TIMEOUT_SECONDS = 2;
+/**
+ * Room for the SDK's throttling retries: 3 attempts with full-jitter backoff on a 500 ms base take up to 3 s,
+ * and past --timeout a throttled request would be a 504 instead of the 503 under test.
+ */
+const TIMEOUT_SECONDS = 5;
 let stack: LambdaStack;
 const survived: string[] = [];
 

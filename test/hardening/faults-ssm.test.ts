@@ -65,8 +65,12 @@ async function expectStaleServed(fault: Fault): Promise<void> {
   const answer = await stack.get(warmUrl(fault, "/echo/stale"));
   expect(answer.status).toBe(200);
   expect(answer.body).toContain(warm[fault].apiKey);
-  await stack.lambda.process.waitForLine(/serving stale parameters/, { timeoutMs: 1000 });
-  expect(staleWarnings(warm[fault].upstream.hostKey)).toHaveLength(1);
+  // The line may reach us just after the answer: wait for this host's warning, not any earlier one.
+  const hostKey = warm[fault].upstream.hostKey;
+  await stack.lambda.process.waitForLine(new RegExp(`serving stale parameters.*"host":"${hostKey}"`), {
+    timeoutMs: 5000,
+  });
+  expect(staleWarnings(hostKey)).toHaveLength(1);
   expect(stack.alive()).toBe(true);
 }
 
