@@ -105,7 +105,10 @@ http {
     env: { PATH: process.env.PATH },
     logFile: join(opts.dir, "nginx-stderr.log"),
   });
-  await waitForPort(port, service);
+  await waitForPort(port, service).catch(async (err: unknown) => {
+    await service.stop();
+    throw err;
+  });
   return { service, port };
 }
 

@@ -78,6 +78,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sign-proxy-bench-"));
   const services: Stoppable[] = [];
   const started = Date.now();
+  // Ctrl-C or a CI timeout: stop every child before leaving, so no server outlives the bench.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping ${services.length} processes`);
+      void Promise.all(services.map((s) => s.stop())).finally(() => process.exit(130));
+    });
+  }
   try {
     const machineInfo = machine();
     log(`scratch dir ${dir}`);

@@ -53,7 +53,12 @@ export async function startUpstream(dir: string): Promise<Upstream> {
     logFile: join(dir, "upstream.log"),
     stdoutPipe: true,
   });
-  const { port, caFile } = await firstJsonLine<{ port: number; caFile: string }>(service);
+  const { port, caFile } = await firstJsonLine<{ port: number; caFile: string }>(service).catch(
+    async (err: unknown) => {
+      await service.stop();
+      throw err;
+    },
+  );
   return { port, caFile, service };
 }
 
@@ -105,7 +110,10 @@ export async function startDaemon(
   const line = await waitForLogLine(
     service,
     (l) => typeof l.address === "string" && String(l.msg).startsWith("listening"),
-  );
+  ).catch(async (err: unknown) => {
+    await service.stop(); // a daemon that never said it listens must not outlive the bench
+    throw err;
+  });
   const port = Number(String(line.address).split(":").pop());
   if (!Number.isInteger(port) || port <= 0) throw new Error(`${name}: no port in ${JSON.stringify(line)}`);
   return { service, port };
@@ -146,7 +154,10 @@ export async function plainProxyScenario(ctx: BenchContext): Promise<Scenario> {
     logFile: join(ctx.dir, "plain-proxy.log"),
     stdoutPipe: true,
   });
-  const { port } = await firstJsonLine<{ port: number }>(service);
+  const { port } = await firstJsonLine<{ port: number }>(service).catch(async (err: unknown) => {
+    await service.stop();
+    throw err;
+  });
   return {
     key: "d",
     label: "`proxy` npm package, no signing (client sends the header)",
