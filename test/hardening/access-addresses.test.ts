@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordSection } from "./support/figures";
-import { startSignedSetup, type SignedSetup, signingParameters } from "./support/local-daemon";
+import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
 import { rawExchange } from "./support/raw-client";
 
 const TOKEN = "proxy-token-for-hardening-tests";
@@ -72,15 +72,15 @@ describe("addresses", () => {
     proven.push("hosts without parameters get 407");
   });
 
-  it.each(["http://169.254.169.254/latest/meta-data/", "http://169.254.170.2/v2/credentials"])(
-    "%s has parameters but is never dialled: 403",
-    async (url) => {
-      const response = await get(url, bearer);
-      expect(response.status).toBe(403);
-      expect(response.body.toString()).toMatch(/link-local or metadata address/);
-      proven.push(`${new URL(url).host} never dialled`);
-    },
-  );
+  it.each([
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.170.2/v2/credentials",
+  ])("%s has parameters but is never dialled: 403", async (url) => {
+    const response = await get(url, bearer);
+    expect(response.status).toBe(403);
+    expect(response.body.toString()).toMatch(/link-local or metadata address/);
+    proven.push(`${new URL(url).host} never dialled`);
+  });
 
   it("loopback stays allowed (127.0.0.1 and localhost reach the upstream)", async () => {
     const response = await get(setup.url("/echo/loopback"), bearer);

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoResponse } from "../support/https-upstream";
 import { recordSection, SOAK } from "./support/figures";
-import { startSignedSetup, type SignedSetup } from "./support/local-daemon";
+import { type SignedSetup, startSignedSetup } from "./support/local-daemon";
 import { header, type RawResponse, rawExchange } from "./support/raw-client";
 
 let setup: SignedSetup;
@@ -72,7 +72,9 @@ describe("oversized headers", () => {
 
   it("many small headers adding up to more than 16 KB get 431", async () => {
     const many = Array.from({ length: 800 }, (_, i) => `X-H${i}: ${"b".repeat(20)}\r\n`).join("");
-    const response = await refusedBeforeUpstream(`GET http://${authority()}/echo HTTP/1.1\r\nHost: ${authority()}\r\n${many}\r\n`);
+    const response = await refusedBeforeUpstream(
+      `GET http://${authority()}/echo HTTP/1.1\r\nHost: ${authority()}\r\n${many}\r\n`,
+    );
     expect(response.status).toBe(431);
   });
 });
@@ -104,7 +106,9 @@ describe("the request target", () => {
   });
 
   it("an IPv6 literal in Host (origin form) gets 400 too", async () => {
-    const response = await refusedBeforeUpstream(`GET /echo HTTP/1.1\r\nHost: [::1]:${setup.upstream.port}\r\n\r\n`);
+    const response = await refusedBeforeUpstream(
+      `GET /echo HTTP/1.1\r\nHost: [::1]:${setup.upstream.port}\r\n\r\n`,
+    );
     expect(response.status).toBe(400);
   });
 
@@ -114,7 +118,9 @@ describe("the request target", () => {
     ["a trailing dot", () => `localhost.:${setup.upstream.port}`],
     ["upper case and a trailing dot", () => `LOCALHOST.:${setup.upstream.port}`],
   ])("a host in %s names the same API: signed and answered", async (_name, spelled) => {
-    const response = await send(`GET http://${spelled()}/echo/case HTTP/1.1\r\nHost: ${spelled()}\r\nConnection: close\r\n\r\n`);
+    const response = await send(
+      `GET http://${spelled()}/echo/case HTTP/1.1\r\nHost: ${spelled()}\r\nConnection: close\r\n\r\n`,
+    );
     expect(response.status).toBe(200);
     const echo = echoOf(response);
     expect(hostSeen(echo)).toBe(authority());
@@ -151,22 +157,31 @@ describe("NUL bytes and invalid methods", () => {
     expect(response.status).toBe(400);
   });
 
-  it.each(["get", "G@T", "FOO BAR", "\x01GET", "GETGETGETGETGETGETGETGETGETGETGETGET", "-", "ÄGET"])(
-    "the invalid method %j gets a 4xx/5xx status with a reason",
-    async (method) => {
-      const response = await refusedBeforeUpstream(
-        Buffer.from(`${method} http://${authority()}/echo HTTP/1.1\r\nHost: ${authority()}\r\n\r\n`, "latin1"),
-      );
-      expect([400, 405, 501]).toContain(response.status);
-      expect(response.body.length).toBeGreaterThan(0);
-    },
-  );
+  it.each([
+    "get",
+    "G@T",
+    "FOO BAR",
+    "\x01GET",
+    "GETGETGETGETGETGETGETGETGETGETGETGET",
+    "-",
+    "ÄGET",
+  ])("the invalid method %j gets a 4xx/5xx status with a reason", async (method) => {
+    const response = await refusedBeforeUpstream(
+      Buffer.from(`${method} http://${authority()}/echo HTTP/1.1\r\nHost: ${authority()}\r\n\r\n`, "latin1"),
+    );
+    expect([400, 405, 501]).toContain(response.status);
+    expect(response.body.length).toBeGreaterThan(0);
+  });
 });
 
 describe("fuzzed request heads", () => {
   const tchar = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
   const anyByteString = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString("latin1"));
-  const method = fc.oneof(fc.constantFrom("GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT"), tchar, anyByteString);
+  const method = fc.oneof(
+    fc.constantFrom("GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT"),
+    tchar,
+    anyByteString,
+  );
   const target = fc.oneof(
     fc.constant("/echo"),
     fc.constant("http://HOST/echo"),
@@ -177,31 +192,43 @@ describe("fuzzed request heads", () => {
   const headerLine = fc.oneof(
     fc.tuple(tchar, fc.stringMatching(/^[\x20-\x7e]{0,30}$/)).map(([n, v]) => `${n}: ${v}`),
     anyByteString,
-    fc.constantFrom("Transfer-Encoding: chunked", "Content-Length: 3", "Content-Length: -1", "Expect: 100-continue", "Host: [::1]"),
+    fc.constantFrom(
+      "Transfer-Encoding: chunked",
+      "Content-Length: 3",
+      "Content-Length: -1",
+      "Expect: 100-continue",
+      "Host: [::1]",
+    ),
   );
 
   it("any request head gets a status from the documented set, and no 500", async () => {
     const seen = new Map<number, number>();
     await fc.assert(
-      fc.asyncProperty(method, target, fc.array(headerLine, { maxLength: 6 }), fc.boolean(), async (m, t, lines, withHost) => {
-        const a = authority();
-        const head = [
-          `${m} ${t.replace("HOST", a)} HTTP/1.1`,
-          ...(withHost ? [`Host: ${a}`] : []),
-          ...lines,
-          "Connection: close",
-        ].join("\r\n");
-        // Frame the body the way the head says, so a well-framed message is complete and never left waiting.
-        const body = lines.includes("Transfer-Encoding: chunked")
-          ? "3\r\nabc\r\n0\r\n\r\n"
-          : lines.includes("Content-Length: 3")
-            ? "abc"
-            : "";
-        const response = await send(Buffer.from(`${head}\r\n\r\n${body}`, "latin1"));
-        seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
-        // 0 = the daemon closed without a word; only allowed for a message it cannot even frame as HTTP/1.1.
-        expect([200, 400, 403, 404, 405, 407, 408, 413, 431, 501, 502, 504]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        method,
+        target,
+        fc.array(headerLine, { maxLength: 6 }),
+        fc.boolean(),
+        async (m, t, lines, withHost) => {
+          const a = authority();
+          const head = [
+            `${m} ${t.replace("HOST", a)} HTTP/1.1`,
+            ...(withHost ? [`Host: ${a}`] : []),
+            ...lines,
+            "Connection: close",
+          ].join("\r\n");
+          // Frame the body the way the head says, so a well-framed message is complete and never left waiting.
+          const body = lines.includes("Transfer-Encoding: chunked")
+            ? "3\r\nabc\r\n0\r\n\r\n"
+            : lines.includes("Content-Length: 3")
+              ? "abc"
+              : "";
+          const response = await send(Buffer.from(`${head}\r\n\r\n${body}`, "latin1"));
+          seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+          // 0 = the daemon closed without a word; only allowed for a message it cannot even frame as HTTP/1.1.
+          expect([200, 400, 403, 404, 405, 407, 408, 413, 431, 501, 502, 504]).toContain(response.status);
+        },
+      ),
       { numRuns: SOAK ? 20_000 : 2000 },
     );
     recordSection("daemonInputStatuses", Object.fromEntries(seen));
@@ -210,7 +237,9 @@ describe("fuzzed request heads", () => {
 
 describe("afterwards", () => {
   it("the daemon is still up and signing", async () => {
-    const response = await send(`GET http://${authority()}/echo/after HTTP/1.1\r\nHost: ${authority()}\r\nConnection: close\r\n\r\n`);
+    const response = await send(
+      `GET http://${authority()}/echo/after HTTP/1.1\r\nHost: ${authority()}\r\nConnection: close\r\n\r\n`,
+    );
     expect(response.status).toBe(200);
     expect(setup.daemon.child.exitCode).toBeNull();
   });

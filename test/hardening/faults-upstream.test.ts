@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../support/free-port";
 import { type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
 import { recordSection } from "./support/figures";
-import { startSignedSetup, type SignedSetup, signingParameters } from "./support/local-daemon";
+import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
 import { header, rawExchange } from "./support/raw-client";
 
 let setup: SignedSetup;

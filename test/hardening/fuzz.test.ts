@@ -38,8 +38,13 @@ const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,16}$/);
 const validEvent = fc.record({
   httpMethod: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
   path: fc.stringMatching(/^\/[A-Za-z0-9\-._~%/]{0,30}$/),
-  multiValueHeaders: fc.record({ host: fc.constant(["unknown.example"]), "x-a": fc.array(fc.string(), { maxLength: 2 }) }),
-  multiValueQueryStringParameters: fc.dictionary(token, fc.array(fc.string(), { maxLength: 2 }), { maxKeys: 3 }),
+  multiValueHeaders: fc.record({
+    host: fc.constant(["unknown.example"]),
+    "x-a": fc.array(fc.string(), { maxLength: 2 }),
+  }),
+  multiValueQueryStringParameters: fc.dictionary(token, fc.array(fc.string(), { maxLength: 2 }), {
+    maxKeys: 3,
+  }),
   body: fc.string({ maxLength: 40 }),
   isBase64Encoded: fc.boolean(),
 });
@@ -58,7 +63,11 @@ const mutatedEvent = fc
       "headers",
       "requestContext",
     ),
-    fc.oneof(fc.constant("delete"), fc.constant("bad-base64"), fc.jsonValue().map((v) => ({ replace: v }))),
+    fc.oneof(
+      fc.constant("delete"),
+      fc.constant("bad-base64"),
+      fc.jsonValue().map((v) => ({ replace: v })),
+    ),
   )
   .map(([event, field, fault]) => {
     const copy: Record<string, unknown> = { ...event };
@@ -126,7 +135,13 @@ describe("fuzz: the function's event codec and handler", () => {
     fc.assert(
       fc.property(fc.string({ unit: alphabet, maxLength: 12 }), (body) => {
         count("base64 body validation");
-        const decoded = decodeEvent({ httpMethod: "GET", path: "/", headers: {}, body, isBase64Encoded: true });
+        const decoded = decodeEvent({
+          httpMethod: "GET",
+          path: "/",
+          headers: {},
+          body,
+          isBase64Encoded: true,
+        });
         expect(!isCodecError(decoded)).toBe(wellFormed.test(body));
       }),
       { numRuns: FUZZ_RUNS },
@@ -183,13 +198,17 @@ describe("fuzz: host validation", () => {
 
   it("upper case and a trailing dot name the same host (and the same parameters)", () => {
     fc.assert(
-      fc.property(fc.domain(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (name, port) => {
-        count("parseHost(case, trailing dot)");
-        const suffix = port === undefined ? "" : `:${port}`;
-        const plain = parseHost(`${name}${suffix}`);
-        const shouty = parseHost(`${name.toUpperCase()}.${suffix}`);
-        expect(shouty).toEqual(plain);
-      }),
+      fc.property(
+        fc.domain(),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        (name, port) => {
+          count("parseHost(case, trailing dot)");
+          const suffix = port === undefined ? "" : `:${port}`;
+          const plain = parseHost(`${name}${suffix}`);
+          const shouty = parseHost(`${name.toUpperCase()}.${suffix}`);
+          expect(shouty).toEqual(plain);
+        },
+      ),
       { numRuns: FUZZ_RUNS },
     );
   });
@@ -209,33 +228,44 @@ describe("fuzz: host validation", () => {
 describe("fuzz: the daemon's request-target parsing", () => {
   const self: SelfNames = { hosts: new Set(["localhost", "127.0.0.1", "::1"]), port: 8000 };
   const authority = fc.oneof(
-    fc.tuple(fc.domain(), fc.option(fc.integer({ min: 0, max: 70000 }), { nil: undefined })).map(([h, p]) =>
-      p === undefined ? h : `${h}:${p}`,
-    ),
+    fc
+      .tuple(fc.domain(), fc.option(fc.integer({ min: 0, max: 70000 }), { nil: undefined }))
+      .map(([h, p]) => (p === undefined ? h : `${h}:${p}`)),
     fc.ipV4(),
     fc.ipV6().map((ip) => `[${ip}]`),
     fc.stringMatching(/^[A-Za-z0-9.\-_:[\]@%]{0,30}$/),
   );
-  const pathQuery = fc.stringMatching(/^(\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]{0,20})?(\?[A-Za-z0-9=&%+]{0,20})?$/);
+  const pathQuery = fc.stringMatching(
+    /^(\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]{0,20})?(\?[A-Za-z0-9=&%+]{0,20})?$/,
+  );
   const method = fc.oneof(fc.constantFrom("GET", "POST", "HEAD", "DELETE", "PATCH"), token);
 
   it("never throws on any target, and absolute URIs with userinfo are never forwarded", () => {
     fc.assert(
-      fc.property(method, fc.oneof(fc.string(), fc.webUrl(), fc.tuple(authority, pathQuery).map(([a, p]) => `http://${a}${p}`)), fc.option(fc.string(), { nil: undefined }), (m, url, host) => {
-        count("resolveTarget(any)");
-        const target = resolveTarget(m, url, host, self);
-        if ("status" in target) {
-          expect(target.status).toBe(400);
-          expect(target.message.length).toBeGreaterThan(0);
-          return;
-        }
-        if (target.kind === "forward") {
-          expect(isHostError(parseHost(target.authority))).toBe(false);
-          expect(target.authority).not.toContain("@");
-          expect(target.path.startsWith("/")).toBe(true);
-        }
-        if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) expect(target.kind).not.toBe("forward");
-      }),
+      fc.property(
+        method,
+        fc.oneof(
+          fc.string(),
+          fc.webUrl(),
+          fc.tuple(authority, pathQuery).map(([a, p]) => `http://${a}${p}`),
+        ),
+        fc.option(fc.string(), { nil: undefined }),
+        (m, url, host) => {
+          count("resolveTarget(any)");
+          const target = resolveTarget(m, url, host, self);
+          if ("status" in target) {
+            expect(target.status).toBe(400);
+            expect(target.message.length).toBeGreaterThan(0);
+            return;
+          }
+          if (target.kind === "forward") {
+            expect(isHostError(parseHost(target.authority))).toBe(false);
+            expect(target.authority).not.toContain("@");
+            expect(target.path.startsWith("/")).toBe(true);
+          }
+          if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) expect(target.kind).not.toBe("forward");
+        },
+      ),
       { numRuns: FUZZ_RUNS },
     );
   });

@@ -7,15 +7,15 @@
  * Lambda mode goes daemon -> Lambda Invoke API (running the built bundle) -> moto SSM -> the HTTPS upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
 import { type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
 import { type LambdaInvokeEndpoint, startLambdaInvokeEndpoint } from "../support/lambda-invoke-endpoint";
 import { seedParameters } from "../support/moto";
 import { sharedMoto, uniquePrefix } from "../support/shared-moto";
-import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
 import { findLeaks } from "./support/canary";
 import { recordSection, SOAK } from "./support/figures";
 import { type LoadResult, logUniform, peakRssMiB, runLoad, uniform } from "./support/load-client";
-import { startSignedSetup, type SignedSetup, signingParameters } from "./support/local-daemon";
+import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
 
 /**
  * Per mode. `npm test` cannot hold 20k per mode within its budget on 2 cores (the daemon, the function and the
@@ -59,22 +59,26 @@ describe("load, local mode", () => {
     await setup?.stop();
   });
 
-  it(`holds ${REQUESTS} requests at ${CONCURRENCY} concurrent with every answer checksummed`, async () => {
-    const result = await runLoad({
-      proxyPort: setup.daemon.port,
-      url: setup.url("/echo/load"),
-      requests: REQUESTS,
-      concurrency: CONCURRENCY,
-      bodySize: sizes(),
-      maxBytes: MAX_BODY,
-    });
-    const rss = peakRssMiB(setup.daemon.child.pid as number);
-    figures.local = { ...result, peakRssMiB: rss, sizes: UNIFORM ? "uniform" : "log-uniform" };
-    expectClean(result);
-    expect(rss).toBeLessThan(RSS_BOUND_MIB);
-    expect(setup.daemon.child.exitCode).toBeNull();
-    expect(await setup.leaks()).toEqual([]);
-  }, LOAD_TIMEOUT_MS);
+  it(
+    `holds ${REQUESTS} requests at ${CONCURRENCY} concurrent with every answer checksummed`,
+    async () => {
+      const result = await runLoad({
+        proxyPort: setup.daemon.port,
+        url: setup.url("/echo/load"),
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        bodySize: sizes(),
+        maxBytes: MAX_BODY,
+      });
+      const rss = peakRssMiB(setup.daemon.child.pid as number);
+      figures.local = { ...result, peakRssMiB: rss, sizes: UNIFORM ? "uniform" : "log-uniform" };
+      expectClean(result);
+      expect(rss).toBeLessThan(RSS_BOUND_MIB);
+      expect(setup.daemon.child.exitCode).toBeNull();
+      expect(await setup.leaks()).toEqual([]);
+    },
+    LOAD_TIMEOUT_MS,
+  );
 });
 
 describe("load, Lambda mode", () => {
@@ -106,23 +110,31 @@ describe("load, Lambda mode", () => {
     await upstream?.stop();
   });
 
-  it(`holds ${REQUESTS} requests at ${CONCURRENCY} concurrent with every answer checksummed`, async () => {
-    const result = await runLoad({
-      proxyPort: daemon.port,
-      url: `http://localhost:${upstream.port}/echo/load`,
-      requests: REQUESTS,
-      concurrency: CONCURRENCY,
-      bodySize: sizes(),
-      maxBytes: MAX_BODY,
-    });
-    const rss = peakRssMiB(daemon.child.pid as number);
-    figures.lambda = { ...result, peakRssMiB: rss, sizes: UNIFORM ? "uniform" : "log-uniform" };
-    expectClean(result);
-    expect(rss).toBeLessThan(RSS_BOUND_MIB);
-    expect(daemon.child.exitCode).toBeNull();
-    const metrics = await (await fetch(`${daemon.proxyUrl}/metrics`)).text();
-    expect(
-      findLeaks(canaries, { "daemon output": daemon.output(), "function output": lambda.process.allOutput(), metrics }),
-    ).toEqual([]);
-  }, LOAD_TIMEOUT_MS);
+  it(
+    `holds ${REQUESTS} requests at ${CONCURRENCY} concurrent with every answer checksummed`,
+    async () => {
+      const result = await runLoad({
+        proxyPort: daemon.port,
+        url: `http://localhost:${upstream.port}/echo/load`,
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        bodySize: sizes(),
+        maxBytes: MAX_BODY,
+      });
+      const rss = peakRssMiB(daemon.child.pid as number);
+      figures.lambda = { ...result, peakRssMiB: rss, sizes: UNIFORM ? "uniform" : "log-uniform" };
+      expectClean(result);
+      expect(rss).toBeLessThan(RSS_BOUND_MIB);
+      expect(daemon.child.exitCode).toBeNull();
+      const metrics = await (await fetch(`${daemon.proxyUrl}/metrics`)).text();
+      expect(
+        findLeaks(canaries, {
+          "daemon output": daemon.output(),
+          "function output": lambda.process.allOutput(),
+          metrics,
+        }),
+      ).toEqual([]);
+    },
+    LOAD_TIMEOUT_MS,
+  );
 });

@@ -6,7 +6,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordSection } from "./support/figures";
-import { startSignedSetup, type SignedSetup } from "./support/local-daemon";
+import { type SignedSetup, startSignedSetup } from "./support/local-daemon";
 import { rawExchange } from "./support/raw-client";
 
 const ATTACKERS = 200;
@@ -56,7 +56,11 @@ describe("slowloris", () => {
       served++;
     }
     const stillOpen = attackers.filter((s) => !s.destroyed).length;
-    recordSection("slowloris", { halfOpenConnections: ATTACKERS, realRequestsServedMeanwhile: served, attackersStillOpen: stillOpen });
+    recordSection("slowloris", {
+      halfOpenConnections: ATTACKERS,
+      realRequestsServedMeanwhile: served,
+      attackersStillOpen: stillOpen,
+    });
     expect(served).toBe(50);
     expect(setup.daemon.child.exitCode).toBeNull();
   }, 60_000);

@@ -51,12 +51,18 @@ function post(agent: Agent, options: LoadOptions, body: Buffer): Promise<{ statu
         port: options.proxyPort,
         method: "POST",
         path: options.url,
-        headers: { host: target.host, "content-type": "application/octet-stream", "content-length": body.length },
+        headers: {
+          host: target.host,
+          "content-type": "application/octet-stream",
+          "content-length": body.length,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+        );
         res.on("error", reject);
       },
     );

@@ -5,7 +5,11 @@
  */
 import { type DaemonProcess, startDaemonProcess } from "../../e2e/daemon-process";
 import { type ParamsFile, paramsFile } from "../../e2e/params-file";
-import { type HttpsUpstream, type HttpsUpstreamOptions, startHttpsUpstream } from "../../support/https-upstream";
+import {
+  type HttpsUpstream,
+  type HttpsUpstreamOptions,
+  startHttpsUpstream,
+} from "../../support/https-upstream";
 import { type Canaries, canariesFor, canaryValue, findLeaks, type Leak } from "./canary";
 
 export interface SignedSetup {
@@ -68,7 +72,8 @@ export async function startSignedSetup(
     errorBodies,
     url: (path) => `http://localhost:${upstream.port}${path}`,
     async leaks() {
-      const metrics = daemon.child.exitCode === null ? await (await fetch(`${daemon.proxyUrl}/metrics`)).text() : "";
+      const metrics =
+        daemon.child.exitCode === null ? await (await fetch(`${daemon.proxyUrl}/metrics`)).text() : "";
       return findLeaks(canaries, {
         "daemon output": daemon.output(),
         "error bodies": errorBodies.join("\n"),

@@ -46,7 +46,11 @@ function stripInterim(buffer: Buffer): { interim: number[]; rest: Buffer } {
   }
 }
 
-export function rawExchange(port: number, data: string | Buffer, options: RawOptions = {}): Promise<RawResponse> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  options: RawOptions = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({
       port,
