@@ -99,7 +99,19 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       sts.destroy();
       throw new StartupError(first.message);
     }
-    invoker = new LambdaInvoker({ client: lambda, functionName, timeoutSeconds: options.timeoutSeconds });
+    invoker = new LambdaInvoker({
+      client: lambda,
+      functionName,
+      timeoutSeconds: options.timeoutSeconds,
+      renewClient: () => {
+        if (ci?.kind === "role") ci.provider.invalidate();
+        log.warn(
+          { function: functionName },
+          "Lambda said the credentials expired; fetching new ones and retrying once",
+        );
+        return createLambdaClient(clientOptions);
+      },
+    });
     if (first.kind === "transient") {
       notReady = first.message;
       health.markBroken(first.message);

@@ -91,20 +91,50 @@ export interface LambdaInvokerOptions {
   timeoutSeconds: number;
   /** Whether close() destroys the client (not when the caller brought their own). @default true */
   ownsClient?: boolean;
+  /**
+   * Builds a client with freshly resolved credentials. Called when Lambda rejects the current ones as expired
+   * (a revoked session, a clock jump, a token file rotated early): the SDK neither retries that error nor
+   * refreshes credentials it still believes valid, so without this the daemon would answer 503 until its
+   * scheduled refresh, up to an hour later.
+   */
+  renewClient?: () => LambdaClient;
 }
 
+/** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
+const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
+
+type Attempt = InvokeOutcome | { kind: "expired-credentials"; error: unknown };
+
 export class LambdaInvoker implements Invoker {
-  constructor(private readonly options: LambdaInvokerOptions) {}
+  #client: LambdaClient;
+
+  constructor(private readonly options: LambdaInvokerOptions) {
+    this.#client = options.client;
+  }
 
   async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const { client, functionName, timeoutSeconds } = this.options;
+    const payload = Buffer.from(JSON.stringify(event), "utf8");
+    let attempt = await this.#invokeOnce(payload, signal);
+    if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
+      // The old client is left to close its idle sockets; requests already in flight on it may finish.
+      this.#client = this.options.renewClient();
+      attempt = await this.#invokeOnce(payload, signal);
+    }
+    if (attempt.kind === "expired-credentials") {
+      const { functionName, timeoutSeconds } = this.options;
+      return failureFromError(functionName, attempt.error, timeoutSeconds, signal.aborted);
+    }
+    return attempt;
+  }
+
+  async #invokeOnce(payload: Buffer, signal: AbortSignal): Promise<Attempt> {
+    const { functionName, timeoutSeconds } = this.options;
     try {
-      const out = await client.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          Payload: Buffer.from(JSON.stringify(event), "utf8"),
-        }),
-        { abortSignal: signal },
+      const out = await this.#client.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: payload }),
+        {
+          abortSignal: signal,
+        },
       );
       if (out.FunctionError) return describeFunctionError(functionName, out.Payload, out.FunctionError);
       const text = Buffer.from(out.Payload ?? new Uint8Array()).toString("utf8");
@@ -118,11 +148,14 @@ export class LambdaInvoker implements Invoker {
         };
       }
     } catch (err) {
+      const name = (err as ServiceErrorShape | undefined)?.name ?? "";
+      if (EXPIRED_CREDENTIALS.has(name) && !signal.aborted)
+        return { kind: "expired-credentials", error: err };
       return failureFromError(functionName, err, timeoutSeconds, signal.aborted);
     }
   }
 
   async close(): Promise<void> {
-    if (this.options.ownsClient !== false) this.options.client.destroy();
+    if (this.options.ownsClient !== false) this.#client.destroy();
   }
 }

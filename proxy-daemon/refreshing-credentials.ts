@@ -24,6 +24,8 @@ export interface RefreshingCredentialsOptions {
 export interface RefreshingCredentials extends AwsCredentialIdentityProvider {
   /** How many times `fetch` has been called (for metrics and tests). */
   readonly fetches: number;
+  /** Forget the cached credentials (the service said they expired): the next call fetches new ones. */
+  invalidate(): void;
 }
 
 interface Cached {
@@ -76,5 +78,12 @@ export function refreshingCredentials(options: RefreshingCredentialsOptions): Re
       return cached.identity;
     }
   };
-  return Object.defineProperty(provider, "fetches", { get: () => fetches }) as RefreshingCredentials;
+  const invalidate = () => {
+    cached = undefined;
+    retryAfter = 0;
+  };
+  return Object.defineProperties(provider, {
+    fetches: { get: () => fetches },
+    invalidate: { value: invalidate },
+  }) as RefreshingCredentials;
 }
