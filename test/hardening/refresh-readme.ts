@@ -76,9 +76,9 @@ and the next request served once the fault clears.
 - *Credentials expiring mid-run*, daemon with \`--role-arn\` and a web identity token file, moto STS issuing
   ${num(expiry.sessionSeconds)} s sessions, Lambda answering \`ExpiredTokenException\` for the held key:
   ${list(expiry.proven).join("; ") || "–"}. The AWS SDK neither retries \`ExpiredTokenException\` nor refreshes
-  credentials because of it, so requests fail with 503 until the daemon's own refresh (a quarter of the session,
-  at most 5 minutes, before expiry) fetches a new key. (With the default chain alone, \`AWS_ROLE_ARN\` without
-  \`--role-arn\`, that would be the SDK's own refresh 5 minutes before expiry; not exercised here.)
+  credentials it still believes valid, so the daemon does it: it drops the cached credentials, resolves new ones
+  (re-reading the token file and assuming the role again; with the default chain, a new client resolves the chain
+  again) and retries that Invoke once.
 
 **Load held** (200 concurrent keep-alive clients through the daemon, random bodies 0–1 MiB, every answer
 checked by SHA-256, zero errors allowed; RSS is the daemon's VmHWM):
