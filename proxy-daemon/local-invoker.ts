@@ -1,8 +1,8 @@
 /**
  * Embedded mode: the function's own handler, in-process, over a parameter file. Events and results take the
- * same JSON round trip and the same 6 MB limit as through Lambda, so both modes answer alike.
+ * same 6 MB result limit as through Lambda, so both modes answer alike.
  */
-import type { AlbMultiValueEvent } from "../lambda/alb-event";
+import type { AlbMultiValueEvent, AlbResult } from "../lambda/alb-event";
 import { createHandler, type Handler } from "../lambda/handler";
 import type { LogSink } from "../lambda/request-log";
 import type { InvokeOutcome, Invoker } from "./invoker";
@@ -51,15 +51,15 @@ export class LocalInvoker implements Invoker {
     });
     const run = async (): Promise<InvokeOutcome> => {
       try {
-        const result = await this.handler(JSON.parse(JSON.stringify(event)), context);
-        const payload = JSON.stringify(result);
-        if (Buffer.byteLength(payload) > RESPONSE_LIMIT_BYTES) {
+        // The handler neither keeps nor mutates the event, so it gets the object itself: no JSON round trip.
+        const result = await this.handler(event, context);
+        if (resultBytes(result) > RESPONSE_LIMIT_BYTES) {
           return {
             kind: "response-too-large",
             message: `the signer's answer is over Lambda's ${RESPONSE_LIMIT_BYTES}-byte limit`,
           };
         }
-        return { kind: "result", result: JSON.parse(payload) };
+        return { kind: "result", result };
       } catch (err) {
         // What the Lambda runtime reports for an uncaught exception.
         const error = err instanceof Error ? err : new Error(String(err));
@@ -72,4 +72,21 @@ export class LocalInvoker implements Invoker {
   async close(): Promise<void> {
     this.options.file.close();
   }
+}
+
+/**
+ * The size Lambda would see for this result as JSON. Serialising it only to measure it would copy every body
+ * twice, so small results are estimated from their parts (a base64 body needs no escaping) and only results
+ * near the limit are measured exactly.
+ */
+function resultBytes(result: AlbResult): number {
+  let estimate = result.body.length + 256;
+  const headers = "multiValueHeaders" in result ? result.multiValueHeaders : result.headers;
+  for (const [name, value] of Object.entries(headers)) {
+    estimate +=
+      name.length + 8 + (Array.isArray(value) ? value.reduce((n, v) => n + v.length + 4, 0) : value.length);
+  }
+  // Text bodies may need escapes (up to 6 bytes per character): measure exactly when that could matter.
+  const worstCase = result.isBase64Encoded ? estimate : estimate + result.body.length * 5;
+  return worstCase <= RESPONSE_LIMIT_BYTES ? estimate : Buffer.byteLength(JSON.stringify(result));
 }

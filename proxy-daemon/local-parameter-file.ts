@@ -42,11 +42,15 @@ export function parseParameterFile(text: string): Map<string, string> | string {
   return params;
 }
 
+/** How stale the fallback mtime check may be while a watcher is active. */
+const RECHECK_MS = 1_000;
+
 export class LocalParameterFile implements ParameterSource {
   readonly path: string;
   private current: Snapshot | undefined;
   private watcher: FSWatcher | undefined;
   private reloading: Promise<void> | undefined;
+  private lastCheck = 0;
 
   private constructor(
     path: string,
@@ -88,7 +92,10 @@ export class LocalParameterFile implements ParameterSource {
     try {
       const name = basename(this.path);
       this.watcher = watch(dirname(this.path), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) void this.reloadIfChanged();
+        if (changed === null || changed === name) {
+          this.lastCheck = Date.now();
+          void this.reloadIfChanged();
+        }
       });
       this.watcher.on("error", () => this.watcher?.close());
     } catch {
@@ -126,7 +133,13 @@ export class LocalParameterFile implements ParameterSource {
   }
 
   async getParametersByPath(path: string): Promise<Parameter[]> {
-    await this.reloadIfChanged();
+    // The watcher reports edits as they happen; the mtime check is the fallback for what it misses, and a stat
+    // per request would be a syscall on every proxied request, so it runs at most once per RECHECK_MS.
+    const now = Date.now();
+    if (this.reloading || !this.watcher || now - this.lastCheck >= RECHECK_MS) {
+      this.lastCheck = now;
+      await this.reloadIfChanged();
+    }
     const under = path.endsWith("/") ? path : `${path}/`;
     const found: Parameter[] = [];
     for (const [name, value] of this.current?.params ?? []) {

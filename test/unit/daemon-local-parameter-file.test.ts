@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   LocalParameterFile,
   ParameterFileError,
@@ -66,15 +66,18 @@ describe("LocalParameterFile", () => {
     await expect(open(fileWith("{"))).rejects.toThrow(/not valid JSON/);
   });
 
-  it("sees an edit on the next lookup, and keeps the last good contents after a broken edit", async () => {
+  it("sees an edit as soon as the watcher reports it, and keeps the last good contents after a broken edit", async () => {
     const path = fileWith('{"/h/headers/A": "one"}');
     const warnings: Array<Record<string, unknown>> = [];
     const file = await open(path, warnings);
+    const values = async () => (await file.getParametersByPath("/h")).map((p) => p.value).sort();
     writeFileSync(path, '{"/h/headers/A": "two", "/h/headers/B": "three"}');
-    expect((await file.getParametersByPath("/h")).map((p) => p.value).sort()).toEqual(["three", "two"]);
+    // Within the watcher's delivery time, well under the 1 s fallback re-check.
+    await vi.waitFor(async () => expect(await values()).toEqual(["three", "two"]), { timeout: 900, interval: 20 });
 
     writeFileSync(path, '{"/h/headers/A": "secret-in-broken-edit"');
-    expect((await file.getParametersByPath("/h")).map((p) => p.value).sort()).toEqual(["three", "two"]);
+    await vi.waitFor(() => expect(warnings).toHaveLength(1), { timeout: 900, interval: 20 });
+    expect(await values()).toEqual(["three", "two"]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ file: path, error: expect.stringMatching(/JSON/) });
     expect(JSON.stringify(warnings)).not.toContain("secret-in-broken-edit");
