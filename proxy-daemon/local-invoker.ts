@@ -40,8 +40,9 @@ export class LocalInvoker implements Invoker {
       awsRequestId: `local-${process.pid}-${Date.now()}`,
       getRemainingTimeInMillis: () => deadline - Date.now(),
     };
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<InvokeOutcome>((resolve) => {
-      const onAbort = () =>
+      onAbort = () =>
         resolve({
           kind: "timeout",
           message: `no answer from the local signer within ${this.options.timeoutSeconds} s`,
@@ -66,7 +67,12 @@ export class LocalInvoker implements Invoker {
         return { kind: "function-error", errorType: error.name, errorMessage: error.message };
       }
     };
-    return Promise.race([run(), aborted]);
+    try {
+      return await Promise.race([run(), aborted]);
+    } finally {
+      // A listener left on a long-lived signal would keep this invocation, result included, reachable.
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { decodeResult, encodeEvent, isCodecError } from "../lambda/event-codec";
 import { requestHeadersForUpstream } from "../lambda/header-filter";
 import { daemonError, errorForFailure, errorResponse } from "./error-responses";
 import type { Health } from "./health";
-import { type Invoker, isInvokeFailure } from "./invoker";
+import { type InvokeOutcome, type Invoker, isInvokeFailure } from "./invoker";
 import { type DaemonMetrics, recordInvokeError } from "./metrics";
 
 export interface OutgoingRequest {
@@ -45,9 +45,24 @@ export async function exchange(
     deps.caller,
   );
 
-  const timeout = AbortSignal.timeout(deps.timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const outcome = await deps.invoker.invoke(event, combined);
+  // One controller per request, its timer cleared and its listener removed as soon as the answer is in: with
+  // AbortSignal.timeout()/any() everything an abort listener can reach (the invocation and its result, bodies
+  // included) stays alive until the timer fires, so memory grew with the request rate (nodejs/node#48419).
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("the signer did not answer in time", "TimeoutError")),
+    deps.timeoutMs,
+  );
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  let outcome: InvokeOutcome;
+  try {
+    outcome = await deps.invoker.invoke(event, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
     const error = errorForFailure(outcome);
