@@ -32,7 +32,7 @@ const UPSTREAM = { keepAliveTimeoutMs: 120_000 };
 const CONCURRENCY = 200;
 const MAX_BODY = 1024 * 1024;
 /** The daemon buffers whole bodies (one Lambda event each): 200 in flight at up to ~5x 1 MiB is the worst case. */
-const RSS_BOUND_MIB = 1024;
+const RSS_BOUND_MIB = 1280;
 const LOAD_TIMEOUT_MS = Math.max(120_000, REQUESTS * 60);
 
 const figures: Record<string, LoadResult & { peakRssMiB: number; sizes: string }> = {};
