@@ -103,6 +103,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       client: lambda,
       functionName,
       timeoutSeconds: options.timeoutSeconds,
+      direct: true,
       renewClient: () => {
         if (ci?.kind === "role") ci.provider.invalidate();
         log.warn(

@@ -6,6 +6,7 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { AlbMultiValueEvent } from "../lambda/alb-event";
 import type { InvokeFailure, InvokeOutcome, Invoker } from "./invoker";
+import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
 
 interface ServiceErrorShape {
   name?: string;
@@ -92,6 +93,12 @@ export interface LambdaInvokerOptions {
   /** Whether close() destroys the client (not when the caller brought their own). @default true */
   ownsClient?: boolean;
   /**
+   * Send the Invoke directly (lambda-invoke-api.ts) with the client's credentials, region and attempts, instead of
+   * through the SDK's middleware stack. For clients the daemon builds itself; a caller's own client may carry
+   * middleware of its own, so it goes through the SDK. @default false
+   */
+  direct?: boolean;
+  /**
    * Builds a client with freshly resolved credentials. Called when Lambda rejects the current ones as expired
    * (a revoked session, a clock jump, a token file rotated early): the SDK neither retries that error nor
    * refreshes credentials it still believes valid, so without this the daemon would answer 503 until its
@@ -105,19 +112,41 @@ const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "R
 
 type Attempt = InvokeOutcome | { kind: "expired-credentials"; error: unknown };
 
+/** The SDK path, for clients the caller brought. */
+function sdkTransport(client: LambdaClient): InvokeTransport {
+  return {
+    async send(functionName, payload, signal) {
+      const out = await client.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(payload, "utf8") }),
+        { abortSignal: signal },
+      );
+      const bytes = Buffer.from(out.Payload ?? new Uint8Array());
+      return out.FunctionError ? { functionError: out.FunctionError, payload: bytes } : { payload: bytes };
+    },
+    close() {},
+  };
+}
+
 export class LambdaInvoker implements Invoker {
   #client: LambdaClient;
+  #transport: InvokeTransport;
 
   constructor(private readonly options: LambdaInvokerOptions) {
     this.#client = options.client;
+    this.#transport = this.#transportFor(options.client);
+  }
+
+  #transportFor(client: LambdaClient): InvokeTransport {
+    return this.options.direct ? DirectInvokeTransport.fromClient(client) : sdkTransport(client);
   }
 
   async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const payload = Buffer.from(JSON.stringify(event), "utf8");
+    const payload = JSON.stringify(event);
     let attempt = await this.#invokeOnce(payload, signal);
     if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
       // The old client is left to close its idle sockets; requests already in flight on it may finish.
       this.#client = this.options.renewClient();
+      this.#transport = this.#transportFor(this.#client);
       attempt = await this.#invokeOnce(payload, signal);
     }
     if (attempt.kind === "expired-credentials") {
@@ -127,19 +156,13 @@ export class LambdaInvoker implements Invoker {
     return attempt;
   }
 
-  async #invokeOnce(payload: Buffer, signal: AbortSignal): Promise<Attempt> {
+  async #invokeOnce(payload: string, signal: AbortSignal): Promise<Attempt> {
     const { functionName, timeoutSeconds } = this.options;
     try {
-      const out = await this.#client.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: payload }),
-        {
-          abortSignal: signal,
-        },
-      );
-      if (out.FunctionError) return describeFunctionError(functionName, out.Payload, out.FunctionError);
-      const text = Buffer.from(out.Payload ?? new Uint8Array()).toString("utf8");
+      const out = await this.#transport.send(functionName, payload, signal);
+      if (out.functionError) return describeFunctionError(functionName, out.payload, out.functionError);
       try {
-        return { kind: "result", result: JSON.parse(text) };
+        return { kind: "result", result: JSON.parse(out.payload.toString("utf8")) };
       } catch {
         return {
           kind: "function-error",
@@ -156,6 +179,7 @@ export class LambdaInvoker implements Invoker {
   }
 
   async close(): Promise<void> {
+    this.#transport.close();
     if (this.options.ownsClient !== false) this.#client.destroy();
   }
 }

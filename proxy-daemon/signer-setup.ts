@@ -68,6 +68,8 @@ export async function setUpSigner(options: SignerOptions): Promise<ResolvedSigne
       functionName: options.functionName,
       timeoutSeconds,
       ownsClient: options.lambdaClient === undefined,
+      // Our own client has no middleware of its own: take the direct path. A caller's client keeps the SDK's.
+      direct: options.lambdaClient === undefined,
     });
     return { invoker, mode: "lambda", timeoutSeconds, maxBodyBytes };
   }

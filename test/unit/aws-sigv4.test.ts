@@ -110,3 +110,70 @@ describe("SigV4 signer", () => {
     );
   });
 });
+
+describe("SigV4 signer on the Invoke path", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it.each([
+    "ssm-sign-proxy",
+    "arn:aws:lambda:us-east-1:123456789012:function:ssm-sign-proxy",
+    "arn:aws:lambda:us-east-1:123456789012:function:ssm-sign-proxy:live",
+  ])("matches the SDK's Invoke signature for function %s (path segments escaped twice)", async (functionName) => {
+    const { InvokeCommand, LambdaClient } = await import("@aws-sdk/client-lambda");
+    const now = new Date("2026-11-22T05:30:00Z");
+    vi.useFakeTimers({ now, toFake: ["Date"] });
+    const credentials: AwsCredentials = {
+      accessKeyId: "ASIAEXAMPLE",
+      secretAccessKey: "s/k+v",
+      sessionToken: "tok",
+    };
+    let captured: Captured | undefined;
+    const client = new LambdaClient({
+      region: "ap-northeast-1",
+      credentials,
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: {
+          method: string;
+          protocol: string;
+          hostname: string;
+          path: string;
+          headers: Record<string, string>;
+          body: Uint8Array;
+        }) => {
+          const url = new URL(`${request.protocol}//${request.hostname}${request.path}`);
+          captured = {
+            method: request.method,
+            url,
+            headers: { ...request.headers },
+            body: Buffer.from(request.body).toString("utf8"),
+          };
+          throw new Error("captured");
+        },
+      },
+    });
+    await client
+      .send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from('{"httpMethod":"GET"}') }))
+      .catch(() => {});
+    if (!captured) throw new Error("the SDK sent nothing");
+    // Our transport builds the URL itself: it must be the one the SDK signed.
+    const ours = new URL(
+      `https://lambda.ap-northeast-1.amazonaws.com/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+    );
+    expect(ours.pathname).toBe(captured.url.pathname);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(captured.headers)) {
+      const lower = name.toLowerCase();
+      if (!["authorization", "x-amz-date", "host", "x-amz-security-token"].includes(lower))
+        headers[lower] = value;
+    }
+    const signed = signRequest(
+      { method: "POST", url: ours, headers, body: captured.body },
+      credentials,
+      "ap-northeast-1",
+      "lambda",
+      now,
+    );
+    expect(signed.authorization).toBe(captured.headers.authorization);
+  });
+});
