@@ -89,7 +89,8 @@ ${loadRow("local (signer in-process)", load.local)}
 ${loadRow("Lambda (Invoke API → built bundle → moto SSM)", load.lambda)}
 
 Throughput is bound by the shared 2 cores (client, upstream, daemon and function on one machine), not by the
-daemon's limits. \`npm test\` runs a short burst per mode; the 20k-per-mode run is \`npm run soak\`.
+daemon's limits. \`npm test\` runs 20,000 requests per mode; \`npm run soak\` runs 100,000 per mode
+(\`LOAD_SIZES=uniform\` draws sizes uniformly instead).
 
 **Slowloris.** ${num(slowloris.halfOpenConnections)} half-open connections trickling header lines did not
 delay ${num(slowloris.realRequestsServedMeanwhile)} real requests; \`headersTimeout\` (10 s) closes them with 408,
