@@ -5,13 +5,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { readResults, type Section } from "./support/figures";
+import { PUBLISHED_RESULTS_FILE, readResults, type Section } from "./support/figures";
 
 const README = resolve(import.meta.dirname, "../../README.md");
 const START = "<!-- section:reliability -->";
 const END = "<!-- /section:reliability -->";
 
-const results = readResults();
+const results = readResults(PUBLISHED_RESULTS_FILE);
 const get = (name: string): Section => results[name] ?? {};
 const num = (value: unknown): string => (typeof value === "number" ? value.toLocaleString("en-US") : "–");
 
@@ -46,7 +46,7 @@ const section = `${START}
 ## Reliability
 
 The hardening suite (\`test/hardening/\`) runs in \`npm test\`; \`npm run soak\` runs its long version (\`SOAK=1\`).
-Each run writes its figures to \`test/hardening/results.json\`; this section is generated from that file
+\`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this section is generated from that file
 (\`npx tsx test/hardening/refresh-readme.ts\`). Figures below: last recorded run (${load.run ?? "?"} for load,
 ${fuzz.run ?? "?"} for the rest), Node ${fuzz.node ?? "?"}, 2 cores.
 

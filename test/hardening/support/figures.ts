@@ -4,9 +4,19 @@
  * read-modify-write under a lock directory (mkdir is atomic), never a blind overwrite of another file's section.
  */
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
-export const RESULTS_FILE = resolve(import.meta.dirname, "../results.json");
+/** The committed figures (README "Reliability" is generated from them). */
+export const PUBLISHED_RESULTS_FILE = resolve(import.meta.dirname, "../results.json");
+/**
+ * Where this run records. A plain `npm test` must not leave the work tree modified, so only a run meant to
+ * publish (`HARDENING_RECORD=1 npm test`, or the soak) writes the committed file; others write to the temp dir.
+ */
+export const RESULTS_FILE =
+  process.env.HARDENING_RECORD === "1" || process.env.SOAK === "1"
+    ? PUBLISHED_RESULTS_FILE
+    : join(tmpdir(), "ssm-sign-proxy-hardening-results.json");
 const LOCK_DIR = `${RESULTS_FILE}.lock`;
 
 export type Section = Record<string, unknown>;
@@ -32,9 +42,9 @@ function withLock<T>(fn: () => T): T {
   }
 }
 
-export function readResults(): Record<string, Section> {
+export function readResults(file: string = RESULTS_FILE): Record<string, Section> {
   try {
-    return JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as Record<string, Section>;
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, Section>;
   } catch {
     return {};
   }
