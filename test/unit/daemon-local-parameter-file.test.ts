@@ -73,7 +73,10 @@ describe("LocalParameterFile", () => {
     const values = async () => (await file.getParametersByPath("/h")).map((p) => p.value).sort();
     writeFileSync(path, '{"/h/headers/A": "two", "/h/headers/B": "three"}');
     // Within the watcher's delivery time, well under the 1 s fallback re-check.
-    await vi.waitFor(async () => expect(await values()).toEqual(["three", "two"]), { timeout: 900, interval: 20 });
+    await vi.waitFor(async () => expect(await values()).toEqual(["three", "two"]), {
+      timeout: 900,
+      interval: 20,
+    });
 
     writeFileSync(path, '{"/h/headers/A": "secret-in-broken-edit"');
     await vi.waitFor(() => expect(warnings).toHaveLength(1), { timeout: 900, interval: 20 });
