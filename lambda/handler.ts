@@ -38,8 +38,12 @@ const INVOKE_MAX_BODY = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 const ALB_MAX_BODY = Math.floor(((1024 * 1024 - 16 * 1024) * 3) / 4);
 const DEFAULT_TIMEOUT_MS = 25_000;
 
-function retryAfterSeconds(): string {
-  return "1";
+/** SDK retries have already backed off inside the invocation; the client may try again right away. */
+const THROTTLED_RETRY_AFTER_SECONDS = "1";
+
+function cameThroughAlb(event: unknown): boolean {
+  const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
+  return typeof context === "object" && context !== null && context.elb !== undefined;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
@@ -133,7 +137,9 @@ export function createHandler(options: HandlerOptions): Handler {
         line.error = error.message;
         if (error.failure === "throttled") {
           return finish(
-            textResponse(503, `${error.message}; retry shortly`, [["retry-after", retryAfterSeconds()]]),
+            textResponse(503, `${error.message}; retry shortly`, [
+              ["retry-after", THROTTLED_RETRY_AFTER_SECONDS],
+            ]),
             multiValue,
           );
         }
@@ -158,13 +164,8 @@ export function createHandler(options: HandlerOptions): Handler {
       { ...decoded, headers: requestHeadersForUpstream(decoded.headers) },
       parsed.rules,
     );
-    const maxResponseBytes =
-      event &&
-      typeof event === "object" &&
-      "requestContext" in event &&
-      (event as { requestContext?: { elb?: unknown } }).requestContext?.elb
-        ? ALB_MAX_BODY
-        : INVOKE_MAX_BODY;
+    // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
+    const maxResponseBytes = cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY;
     const upstreamStarted = performance.now();
     const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;

@@ -145,14 +145,18 @@ function sendOnce(
       path: requestTarget(request.path, request.query),
       headers: { host: host.authority, ...headers },
     });
+    // The first cause wins: destroying a socket on purpose (too large, timeout) makes it report a reset too.
+    let settled = false;
     const fail = (code: string) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       reject(new UpstreamError(code, req.reusedSocket, responseStarted));
     };
     const timer = setTimeout(
       () => {
-        req.destroy();
         fail("ETIMEDOUT");
+        req.destroy();
       },
       Math.max(1, deadline - Date.now()),
     );
@@ -164,9 +168,9 @@ function sendOnce(
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > options.maxResponseBytes) {
+          fail("RESPONSE_TOO_LARGE");
           res.destroy();
           req.destroy();
-          fail("RESPONSE_TOO_LARGE");
           return;
         }
         chunks.push(chunk);
@@ -176,6 +180,8 @@ function sendOnce(
       res.on("end", () => {
         clearTimeout(timer);
         if (!res.complete) return fail("ECONNRESET");
+        if (settled) return;
+        settled = true;
         resolve({
           statusCode: res.statusCode ?? 502,
           headers: rawPairs(res.rawHeaders),

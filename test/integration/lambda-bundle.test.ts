@@ -219,6 +219,24 @@ describe("the built bundle against moto SSM and HTTPS upstreams", () => {
     );
   });
 
+  it("refuses an answer over what an ALB accepts from a Lambda target (1 MB) only when the event came through an ALB", async () => {
+    const req = request(authority(upstream), "/binary", { query: [["size", "900000"]] });
+    const direct = await send(req);
+    expect(direct.response.statusCode).toBe(200);
+    expect(direct.response.body.length).toBe(900_000);
+    const viaAlb = {
+      ...encodeEvent(req),
+      requestContext: {
+        elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1" },
+      },
+    };
+    const result = await invoke(viaAlb);
+    expect(result.statusCode).toBe(502);
+    expect(Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8").toString()).toMatch(
+      /response body exceeds \d+ bytes/,
+    );
+  });
+
   it("keeps two Set-Cookie headers as two", async () => {
     const { header } = await send(request(authority(upstream), "/cookies"));
     expect(header("set-cookie")).toHaveLength(2);
