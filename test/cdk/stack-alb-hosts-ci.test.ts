@@ -4,9 +4,9 @@ import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { GITHUB_OIDC_ISSUER } from "../../cdk/github-actions-trust";
 import { STANDALONE_DAEMON } from "../../cdk/paths";
-import { cfnLint, cfnLintAvailable } from "./support/cfn-lint";
+import { describeCombinationChecks } from "./support/combination-checks";
 import { roleTrustedBy } from "./support/role-trust";
-import { synthesize, unacknowledgedNagFindings } from "./support/synth";
+import { synthesize } from "./support/synth";
 import { trustPolicyAllows } from "./support/trust-policy-evaluator";
 
 const CIRCLECI_ORG = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -310,22 +310,4 @@ describe("CI roles in the full stack", () => {
   });
 });
 
-describe("every combination here", () => {
-  const all = { everything, existingVpcHttps, daemonOnly };
-
-  it.each(Object.entries(all))("%s is cdk-nag (AwsSolutions) clean", (_name, { stack }) => {
-    expect(unacknowledgedNagFindings(stack)).toEqual([]);
-  });
-
-  it.skipIf(!cfnLintAvailable)("passes cfn-lint", () => {
-    const result = cfnLint(
-      Object.fromEntries(Object.entries(all).map(([name, { template }]) => [name, template.toJSON()])),
-    );
-    expect(result.output).toBe("");
-    expect(result.exitCode).toBe(0);
-  });
-  it.runIf(!cfnLintAvailable)(
-    "cannot run cfn-lint: the cfn-lint binary is not on PATH (pip install cfn-lint)",
-    () => {},
-  );
-});
+describeCombinationChecks({ everything, existingVpcHttps, daemonOnly });

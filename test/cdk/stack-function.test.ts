@@ -1,7 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { cfnLint, cfnLintAvailable } from "./support/cfn-lint";
-import { synthesize, unacknowledgedNagFindings } from "./support/synth";
+import { describeCombinationChecks } from "./support/combination-checks";
+import { synthesize } from "./support/synth";
 
 // One synthesis per context combination, shared by every assertion (each one bundles the function).
 const defaults = synthesize();
@@ -204,22 +204,4 @@ describe("kmsKey=<ARN>, prefix and functionName", () => {
   });
 });
 
-describe("every combination here", () => {
-  const all = { defaults, awsManagedKey, existingKey };
-
-  it.each(Object.entries(all))("%s is cdk-nag (AwsSolutions) clean", (_name, { stack }) => {
-    expect(unacknowledgedNagFindings(stack)).toEqual([]);
-  });
-
-  it.skipIf(!cfnLintAvailable)("passes cfn-lint", () => {
-    const result = cfnLint(
-      Object.fromEntries(Object.entries(all).map(([name, { template }]) => [name, template.toJSON()])),
-    );
-    expect(result.output).toBe("");
-    expect(result.exitCode).toBe(0);
-  });
-  it.runIf(!cfnLintAvailable)(
-    "cannot run cfn-lint: the cfn-lint binary is not on PATH (pip install cfn-lint)",
-    () => {},
-  );
-});
+describeCombinationChecks({ defaults, awsManagedKey, existingKey });
