@@ -1,7 +1,8 @@
 /**
- * Our SigV4 signer must produce exactly the signature the AWS SDK produces for the same request: the SDK's
- * SSM client is the oracle (its request is captured before it leaves the process).
+ * Our SigV4 signer must produce exactly the signature the AWS SDK produces for the same request: the SDK's own
+ * clients are the oracle (their signed request is captured before it leaves the process).
  */
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -14,68 +15,58 @@ interface Captured {
   body: string;
 }
 
-async function sdkSigned(
-  credentials: AwsCredentials,
-  region: string,
-  endpoint: string,
-  path: string,
-): Promise<Captured> {
+interface SdkRequest {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** A request handler that records the SDK's signed request and stops it there. */
+function capturingHandler() {
   let captured: Captured | undefined;
-  const client = new SSMClient({
-    region,
-    endpoint,
-    credentials,
-    maxAttempts: 1,
+  return {
     requestHandler: {
-      handle: async (request: {
-        method: string;
-        protocol: string;
-        hostname: string;
-        port?: number;
-        path: string;
-        headers: Record<string, string>;
-        body: string;
-      }) => {
-        const url = new URL(
-          `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}`,
-        );
-        captured = { method: request.method, url, headers: { ...request.headers }, body: request.body };
+      handle: async (request: SdkRequest) => {
+        const port = request.port ? `:${request.port}` : "";
+        captured = {
+          method: request.method,
+          url: new URL(`${request.protocol}//${request.hostname}${port}${request.path}`),
+          headers: { ...request.headers },
+          body: typeof request.body === "string" ? request.body : Buffer.from(request.body).toString("utf8"),
+        };
         throw new Error("captured");
       },
     },
-  });
-  await client
-    .send(
-      new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10 }),
-    )
-    .catch(() => {});
-  if (!captured) throw new Error("the SDK sent nothing");
-  return captured;
+    captured(): Captured {
+      if (!captured) throw new Error("the SDK sent nothing");
+      return captured;
+    },
+  };
 }
 
+/** Signs what the SDK sent with our signer: its headers, less the ones the signer adds itself. */
 function ours(
   captured: Captured,
   credentials: AwsCredentials,
   region: string,
+  service: string,
   now: Date,
+  url: URL = captured.url,
 ): string | undefined {
+  const added = new Set(["authorization", "x-amz-date", "host", "x-amz-security-token"]);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(captured.headers)) {
-    const lower = name.toLowerCase();
-    if (
-      lower !== "authorization" &&
-      lower !== "x-amz-date" &&
-      lower !== "host" &&
-      lower !== "x-amz-security-token"
-    ) {
-      headers[lower] = value;
-    }
+    if (!added.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }
   return signRequest(
-    { method: captured.method, url: captured.url, headers, body: captured.body },
+    { method: captured.method, url, headers, body: captured.body },
     credentials,
     region,
-    "ssm",
+    service,
     now,
   ).authorization;
 }
@@ -101,8 +92,26 @@ describe("SigV4 signer", () => {
           const credentials: AwsCredentials = withToken
             ? { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret/key+value", sessionToken: "token-value" }
             : { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret/key+value" };
-          const captured = await sdkSigned(credentials, region, endpoint, path);
-          expect(ours(captured, credentials, region, now)).toBe(captured.headers.authorization);
+          const capture = capturingHandler();
+          const client = new SSMClient({
+            region,
+            endpoint,
+            credentials,
+            maxAttempts: 1,
+            requestHandler: capture.requestHandler,
+          });
+          await client
+            .send(
+              new GetParametersByPathCommand({
+                Path: path,
+                Recursive: true,
+                WithDecryption: true,
+                MaxResults: 10,
+              }),
+            )
+            .catch(() => {});
+          const captured = capture.captured();
+          expect(ours(captured, credentials, region, "ssm", now)).toBe(captured.headers.authorization);
           vi.useRealTimers();
         },
       ),
@@ -119,7 +128,6 @@ describe("SigV4 signer on the Invoke path", () => {
     "arn:aws:lambda:us-east-1:123456789012:function:ssm-sign-proxy",
     "arn:aws:lambda:us-east-1:123456789012:function:ssm-sign-proxy:live",
   ])("matches the SDK's Invoke signature for function %s (path segments escaped twice)", async (functionName) => {
-    const { InvokeCommand, LambdaClient } = await import("@aws-sdk/client-lambda");
     const now = new Date("2026-11-22T05:30:00Z");
     vi.useFakeTimers({ now, toFake: ["Date"] });
     const credentials: AwsCredentials = {
@@ -127,53 +135,24 @@ describe("SigV4 signer on the Invoke path", () => {
       secretAccessKey: "s/k+v",
       sessionToken: "tok",
     };
-    let captured: Captured | undefined;
+    const capture = capturingHandler();
     const client = new LambdaClient({
       region: "ap-northeast-1",
       credentials,
       maxAttempts: 1,
-      requestHandler: {
-        handle: async (request: {
-          method: string;
-          protocol: string;
-          hostname: string;
-          path: string;
-          headers: Record<string, string>;
-          body: Uint8Array;
-        }) => {
-          const url = new URL(`${request.protocol}//${request.hostname}${request.path}`);
-          captured = {
-            method: request.method,
-            url,
-            headers: { ...request.headers },
-            body: Buffer.from(request.body).toString("utf8"),
-          };
-          throw new Error("captured");
-        },
-      },
+      requestHandler: capture.requestHandler,
     });
     await client
       .send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from('{"httpMethod":"GET"}') }))
       .catch(() => {});
-    if (!captured) throw new Error("the SDK sent nothing");
+    const captured = capture.captured();
     // Our transport builds the URL itself: it must be the one the SDK signed.
-    const ours = new URL(
+    const url = new URL(
       `https://lambda.ap-northeast-1.amazonaws.com/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
     );
-    expect(ours.pathname).toBe(captured.url.pathname);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(captured.headers)) {
-      const lower = name.toLowerCase();
-      if (!["authorization", "x-amz-date", "host", "x-amz-security-token"].includes(lower))
-        headers[lower] = value;
-    }
-    const signed = signRequest(
-      { method: "POST", url: ours, headers, body: captured.body },
-      credentials,
-      "ap-northeast-1",
-      "lambda",
-      now,
+    expect(url.pathname).toBe(captured.url.pathname);
+    expect(ours(captured, credentials, "ap-northeast-1", "lambda", now, url)).toBe(
+      captured.headers.authorization,
     );
-    expect(signed.authorization).toBe(captured.headers.authorization);
   });
 });
