@@ -102,6 +102,15 @@ function readHeaders(pairs: Array<[string, string]>): HeaderPairs | CodecError {
   return pairs;
 }
 
+/** Events and results carry headers in the same two forms: `multiValueHeaders` (arrays) or `headers`. */
+function readHeaderField(record: Record<string, unknown>): HeaderPairs | CodecError {
+  const raw =
+    "multiValueHeaders" in record
+      ? readMultiValue("multiValueHeaders", record.multiValueHeaders)
+      : readSingleValue("headers", record.headers);
+  return Array.isArray(raw) ? readHeaders(raw) : raw;
+}
+
 function readCaller(event: Record<string, unknown>): CallerContext | undefined {
   const context = event.requestContext;
   if (!isRecord(context) || !isRecord(context.caller)) return undefined;
@@ -137,11 +146,7 @@ export function decodeEvent(event: unknown): DecodedEvent | CodecError {
     return codecError("path contains characters that must be percent-encoded");
 
   const multiValue = "multiValueHeaders" in event;
-  const rawHeaders = multiValue
-    ? readMultiValue("multiValueHeaders", event.multiValueHeaders)
-    : readSingleValue("headers", event.headers);
-  if (!Array.isArray(rawHeaders)) return rawHeaders;
-  const headers = readHeaders(rawHeaders);
+  const headers = readHeaderField(event);
   if (!Array.isArray(headers)) return headers;
 
   const query = multiValue
@@ -213,12 +218,7 @@ export function decodeResult(result: unknown): ProxyResponse | CodecError {
   ) {
     return codecError("function result has no valid statusCode");
   }
-  const rawHeaders =
-    "multiValueHeaders" in result
-      ? readMultiValue("multiValueHeaders", result.multiValueHeaders)
-      : readSingleValue("headers", result.headers);
-  if (!Array.isArray(rawHeaders)) return rawHeaders;
-  const headers = readHeaders(rawHeaders);
+  const headers = readHeaderField(result);
   if (!Array.isArray(headers)) return headers;
   const body = readBody(result);
   if (!Buffer.isBuffer(body)) return body;
