@@ -1,7 +1,7 @@
 /** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
-import { createHandler } from "./handler";
-import { SsmApiClient } from "./ssm-api-client";
-import { SsmParameterSource } from "./ssm-parameter-source";
+import { createHandler } from "./handler/handler";
+import { SsmApiClient } from "./parameters/ssm-api-client";
+import { SsmParameterSource } from "./parameters/ssm-parameter-source";
 
 function seconds(name: string): number | undefined {
   const raw = process.env[name];

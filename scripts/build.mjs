@@ -31,7 +31,7 @@ await Promise.all([
   build({
     ...common,
     target: "node20",
-    entryPoints: { cli: "proxy-daemon/cli.ts", index: "proxy-daemon/index.ts" },
+    entryPoints: { cli: "proxy-daemon/cli/main.ts", index: "proxy-daemon/index.ts" },
     outdir: "dist/proxy-daemon",
     outExtension: { ".js": ".mjs" },
     // The daemon is installed with its dependencies; bundling only our own modules keeps pino, undici and
@@ -42,7 +42,7 @@ await Promise.all([
   build({
     ...common,
     target: "node20",
-    entryPoints: ["proxy-daemon/cli.ts"],
+    entryPoints: ["proxy-daemon/cli/main.ts"],
     outfile: "dist/standalone/ssm-sign-proxy.mjs",
     external: ["pino-pretty"],
   }),

@@ -5,14 +5,15 @@
  * createHandler cannot be used as is: its upstream client dials HTTPS, so any per-request figure from it would be
  * mostly TLS and sockets. The request and answer are shaped like a typical API call through the daemon.
  */
-import type { ProxyResponse } from "../../lambda/alb-event";
-import { decodeEvent, encodeEvent, encodeResult, isCodecError } from "../../lambda/event-codec";
-import { ExpirableCache } from "../../lambda/expirable-cache";
-import { requestHeadersForUpstream, responseHeadersForClient } from "../../lambda/header-filter";
-import { isHostError, parseHost } from "../../lambda/host-key";
-import { hostPath, normalizePrefix } from "../../lambda/parameter-path";
-import { applyRules, requestTarget } from "../../lambda/signer";
-import { type ParsedRules, parseRules } from "../../lambda/signing-rules";
+
+import { requestHeadersForUpstream, responseHeadersForClient } from "../../lambda/core/header-filter";
+import { isHostError, parseHost } from "../../lambda/core/host-key";
+import type { ProxyResponse } from "../../lambda/core/proxy-request";
+import { ExpirableCache } from "../../lambda/parameters/expirable-cache";
+import { hostPath, normalizePrefix } from "../../lambda/parameters/parameter-path";
+import { applyRules, requestTarget } from "../../lambda/signing/signer";
+import { type ParsedRules, parseRules } from "../../lambda/signing/signing-rules";
+import { decodeEvent, encodeEvent, encodeResult, isCodecError } from "../../lambda/wire/event-codec";
 
 export interface HandlerCpu {
   iterations: number;

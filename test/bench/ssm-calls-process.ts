@@ -9,9 +9,9 @@
  * Run as a child with NODE_EXTRA_CA_CERTS (the upstream's CA); argv: upstream port. Prints one JSON line.
  */
 
-import { encodeEvent } from "../../lambda/event-codec";
-import { createHandler } from "../../lambda/handler";
-import type { Parameter, ParameterSource } from "../../lambda/parameter-source";
+import { createHandler } from "../../lambda/handler/handler";
+import type { Parameter, ParameterSource } from "../../lambda/parameters/parameter-source";
+import { encodeEvent } from "../../lambda/wire/event-codec";
 
 const port = Number(process.argv[2]);
 const REQUESTS = 10_000;

@@ -56,7 +56,7 @@ describe("npx cdk synth (cdk.json app)", () => {
     ["a reserved prefix", { prefix: "aws/tokens" }, ["prefix 'aws/tokens' starts with 'aws'"]],
   ])("refuses %s with the message alone", { timeout: 60_000 }, (_case, context, messages) => {
     // The app itself, as the CLI starts it (context arrives in CDK_CONTEXT_JSON), without the build step.
-    const result = spawnSync(process.execPath, ["--import", "tsx", "cdk/app.ts"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "cdk/app/app.ts"], {
       cwd: projectRoot,
       env: { ...offlineEnv, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
       encoding: "utf8",

@@ -1,7 +1,7 @@
 import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { CircleCiTrust, type CircleCiTrustProps, circleCiIssuer } from "../../cdk/circleci-trust";
+import { CircleCiTrust, type CircleCiTrustProps, circleCiIssuer } from "../../cdk/trust/circleci-trust";
 import { FAKE_FUNCTION_ARN, fakeInvokeTarget } from "./support/fake-invoke-target";
 import { roleTrustedBy } from "./support/role-trust";
 import { trustPolicyAllows } from "./support/trust-policy-evaluator";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ContextError, readStackConfig } from "../../cdk/context";
+import { ContextError, readStackConfig } from "../../cdk/app/context";
 
 const read = (context: Record<string, unknown>) => readStackConfig({ tryGetContext: (key) => context[key] });
 

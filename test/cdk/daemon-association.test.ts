@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
-import { DaemonAssociation, DaemonAssociationError } from "../../cdk/daemon-association";
-import { installScript } from "../../cdk/daemon-install-script";
+import { DaemonAssociation, DaemonAssociationError } from "../../cdk/daemon/daemon-association";
+import { installScript } from "../../cdk/daemon/daemon-install-script";
 
 // A stand-in bundle keeps these tests independent of `npm run build`; the stack tests use the real one.
 const directory = mkdtempSync(join(tmpdir(), "ssm-sign-proxy-daemon-"));

@@ -5,7 +5,7 @@ import {
   GITHUB_OIDC_ISSUER,
   GitHubActionsTrust,
   type GitHubActionsTrustProps,
-} from "../../cdk/github-actions-trust";
+} from "../../cdk/trust/github-actions-trust";
 import { FAKE_FUNCTION_ARN, fakeInvokeTarget } from "./support/fake-invoke-target";
 import { roleTrustedBy } from "./support/role-trust";
 import { trustPolicyAllows } from "./support/trust-policy-evaluator";

@@ -1,6 +1,6 @@
 import { aws_iam as iam } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { buildApp } from "../../cdk/build-app";
+import { buildApp } from "../../cdk/app/build-app";
 
 describe("the app's cdk-nag gate", () => {
   // One app: synthesizing it twice would only repeat the bundling.

@@ -1,13 +1,13 @@
 import { Stack } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { CircleCiTrust, type CircleCiTrustProps } from "../../cdk/circleci-trust";
-import { GitHubActionsTrust, type GitHubActionsTrustProps } from "../../cdk/github-actions-trust";
+import { CircleCiTrust, type CircleCiTrustProps } from "../../cdk/trust/circleci-trust";
+import { GitHubActionsTrust, type GitHubActionsTrustProps } from "../../cdk/trust/github-actions-trust";
 import {
   assertTrustConditions,
   MAX_REPOSITORIES_WITHOUT_ALLOW_BROAD,
   type TrustConditions,
   TrustGuardrailError,
-} from "../../cdk/trust-guardrails";
+} from "../../cdk/trust/trust-guardrails";
 import { fakeInvokeTarget } from "./support/fake-invoke-target";
 
 function gitHub(props: Omit<GitHubActionsTrustProps, "invokeTarget">): () => void {

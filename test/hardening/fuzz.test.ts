@@ -6,12 +6,12 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import type { AlbResult } from "../../lambda/alb-event";
-import { decodeEvent, encodeEvent, isCodecError } from "../../lambda/event-codec";
-import { createHandler } from "../../lambda/handler";
-import { isHostError, parseHost } from "../../lambda/host-key";
-import type { Parameter, ParameterSource } from "../../lambda/parameter-source";
-import { resolveTarget, type SelfNames } from "../../proxy-daemon/request-target";
+import { isHostError, parseHost } from "../../lambda/core/host-key";
+import type { AlbResult } from "../../lambda/core/proxy-request";
+import { createHandler } from "../../lambda/handler/handler";
+import type { Parameter, ParameterSource } from "../../lambda/parameters/parameter-source";
+import { decodeEvent, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
+import { resolveTarget, type SelfNames } from "../../proxy-daemon/http/request-target";
 import { recordSection, SOAK } from "./support/figures";
 
 const FUZZ_RUNS = SOAK ? 100_000 : 10_000;

@@ -8,8 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ciCredentialsFromEnv, startCiCredentials } from "../../proxy-daemon/github-actions-credentials";
-import { createLambdaClient } from "../../proxy-daemon/lambda-client";
+import {
+  ciCredentialsFromEnv,
+  startCiCredentials,
+} from "../../proxy-daemon/credentials/github-actions-credentials";
+import { createLambdaClient } from "../../proxy-daemon/invoke/lambda/lambda-client";
 import { type FakeActionsOidc, startFakeActionsOidc } from "../support/fake-actions-oidc";
 import { sharedMoto } from "../support/shared-moto";
 import { type InvokeRecorder, type StsTap, startInvokeRecorder, startStsTap } from "./ci-recorders";

@@ -11,8 +11,8 @@ import type {
   AlbResult,
   AlbSingleValueResult,
   ProxyRequest,
-} from "../../lambda/alb-event";
-import { decodeResult, encodeEvent, isCodecError } from "../../lambda/event-codec";
+} from "../../lambda/core/proxy-request";
+import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { getFreePort } from "../support/free-port";
 import {
   BINARY_SHA256_HEADER,

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import type { HeaderPairs } from "../../lambda/alb-event";
+import type { HeaderPairs } from "../../lambda/core/proxy-request";
 import { type TestCa, testCa, untrustedCa } from "./test-ca";
 
 /** One request as the upstream received it. */

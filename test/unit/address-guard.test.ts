@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { FORBIDDEN_ADDRESS_CODE, guardedLookup, isForbiddenAddress } from "../../lambda/address-guard";
+import {
+  FORBIDDEN_ADDRESS_CODE,
+  guardedLookup,
+  isForbiddenAddress,
+} from "../../lambda/upstream/address-guard";
 
 describe("address guard", () => {
   it.each([

@@ -6,7 +6,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type AwsCredentials, signRequest } from "../../lambda/aws-sigv4";
+import { type AwsCredentials, signRequest } from "../../lambda/aws/sigv4";
 
 interface Captured {
   method: string;

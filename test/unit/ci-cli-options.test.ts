@@ -1,6 +1,6 @@
 /** The keyless-CI flags: --role-arn / SSM_SIGN_PROXY_ROLE_ARN and --audience / SSM_SIGN_PROXY_AUDIENCE. */
 import { describe, expect, it } from "vitest";
-import { type DaemonOptions, parseCli, USAGE } from "../../proxy-daemon/cli-options";
+import { type DaemonOptions, parseCli, USAGE } from "../../proxy-daemon/cli/cli-options";
 
 function options(argv: string[], env: Record<string, string> = {}): DaemonOptions {
   const command = parseCli(argv, env);

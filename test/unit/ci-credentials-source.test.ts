@@ -3,8 +3,11 @@
  * ID-token variables first, then a token file, else a start-up error that says to add id-token: write.
  */
 import { describe, expect, it } from "vitest";
-import { ciCredentialsFromEnv, missingTokenMessage } from "../../proxy-daemon/github-actions-credentials";
-import { roleSessionName } from "../../proxy-daemon/web-identity-role";
+import {
+  ciCredentialsFromEnv,
+  missingTokenMessage,
+} from "../../proxy-daemon/credentials/github-actions-credentials";
+import { roleSessionName } from "../../proxy-daemon/credentials/web-identity-role";
 
 const ROLE = "arn:aws:iam::123456789012:role/ci";
 const ACTIONS = {

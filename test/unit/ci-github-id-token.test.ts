@@ -4,8 +4,8 @@
  * the HTTP status but never a token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CiCredentialsError } from "../../proxy-daemon/ci-credentials-error";
-import { fetchGitHubIdToken, idTokenUrl } from "../../proxy-daemon/github-id-token";
+import { CiCredentialsError } from "../../proxy-daemon/credentials/ci-credentials-error";
+import { fetchGitHubIdToken, idTokenUrl } from "../../proxy-daemon/credentials/github-id-token";
 import { type FakeActionsOidc, startFakeActionsOidc } from "../support/fake-actions-oidc";
 
 let oidc: FakeActionsOidc;

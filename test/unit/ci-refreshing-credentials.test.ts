@@ -5,7 +5,7 @@
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { describe, expect, it } from "vitest";
-import { RETRY_PAUSE_MS, refreshingCredentials } from "../../proxy-daemon/refreshing-credentials";
+import { RETRY_PAUSE_MS, refreshingCredentials } from "../../proxy-daemon/credentials/refreshing-credentials";
 
 const MINUTE = 60_000;
 

@@ -4,8 +4,11 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CiCredentialsError } from "../../proxy-daemon/ci-credentials-error";
-import { assumeRoleWithWebIdentity, createUnsignedStsClient } from "../../proxy-daemon/web-identity-role";
+import { CiCredentialsError } from "../../proxy-daemon/credentials/ci-credentials-error";
+import {
+  assumeRoleWithWebIdentity,
+  createUnsignedStsClient,
+} from "../../proxy-daemon/credentials/web-identity-role";
 
 const ROLE = "arn:aws:iam::123456789012:role/ci-deploy";
 const ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQifQ.c2lnbmF0dXJl";

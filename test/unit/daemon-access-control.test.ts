@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkProxyToken, isAllowed, parseAllowList } from "../../proxy-daemon/access-control";
+import { checkProxyToken, isAllowed, parseAllowList } from "../../proxy-daemon/http/access-control";
 
 function allow(cidrs: string) {
   const list = parseAllowList(cidrs);

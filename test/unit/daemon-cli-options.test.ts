@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type CliCommand, DEFAULT_MAX_BODY, parseCli, type UsageError } from "../../proxy-daemon/cli-options";
+import {
+  type CliCommand,
+  DEFAULT_MAX_BODY,
+  parseCli,
+  type UsageError,
+} from "../../proxy-daemon/cli/cli-options";
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const parsed = parseCli(argv, env);

@@ -9,8 +9,8 @@ import {
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { errorForFailure } from "../../proxy-daemon/error-responses";
-import { failureFromError } from "../../proxy-daemon/lambda-invoker";
+import { errorForFailure } from "../../proxy-daemon/http/error-responses";
+import { failureFromError } from "../../proxy-daemon/invoke/lambda/lambda-invoker";
 
 const meta = { $metadata: {} };
 

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { fetchInstanceId } from "../../proxy-daemon/imds";
+import { fetchInstanceId } from "../../proxy-daemon/invoke/lambda/imds";
 
 const servers: Server[] = [];
 afterEach(async () => {

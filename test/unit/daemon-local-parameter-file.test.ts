@@ -6,7 +6,7 @@ import {
   LocalParameterFile,
   ParameterFileError,
   parseParameterFile,
-} from "../../proxy-daemon/local-parameter-file";
+} from "../../proxy-daemon/invoke/local/local-parameter-file";
 
 const dirs: string[] = [];
 const opened: LocalParameterFile[] = [];

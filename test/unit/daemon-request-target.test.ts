@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveTarget, type SelfNames } from "../../proxy-daemon/request-target";
+import { resolveTarget, type SelfNames } from "../../proxy-daemon/http/request-target";
 
 const self: SelfNames = { hosts: new Set(["localhost", "127.0.0.1", "::1", "build-host"]), port: 8000 };
 

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ProxyRequest, ProxyResponse } from "../../lambda/alb-event";
-import { decodeEvent, decodeResult, encodeEvent, encodeResult, isCodecError } from "../../lambda/event-codec";
+import type { ProxyRequest, ProxyResponse } from "../../lambda/core/proxy-request";
+import {
+  decodeEvent,
+  decodeResult,
+  encodeEvent,
+  encodeResult,
+  isCodecError,
+} from "../../lambda/wire/event-codec";
 
 const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}$/);
 const fieldValue = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);

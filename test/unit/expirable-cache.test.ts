@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ExpirableCache } from "../../lambda/expirable-cache";
+import { ExpirableCache } from "../../lambda/parameters/expirable-cache";
 
 function cache(maxEntries?: number) {
   return new ExpirableCache<string, string[]>({

@@ -4,10 +4,14 @@
  * test/integration.
  */
 import { describe, expect, it } from "vitest";
-import type { AlbMultiValueResult, AlbSingleValueResult } from "../../lambda/alb-event";
-import { encodeEvent } from "../../lambda/event-codec";
-import { createHandler } from "../../lambda/handler";
-import { type Parameter, type ParameterSource, ParameterSourceError } from "../../lambda/parameter-source";
+import type { AlbMultiValueResult, AlbSingleValueResult } from "../../lambda/core/proxy-request";
+import { createHandler } from "../../lambda/handler/handler";
+import {
+  type Parameter,
+  type ParameterSource,
+  ParameterSourceError,
+} from "../../lambda/parameters/parameter-source";
+import { encodeEvent } from "../../lambda/wire/event-codec";
 
 const CANARY = "canary-SECRET-4f1c";
 

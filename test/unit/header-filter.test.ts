@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestHeadersForUpstream, responseHeadersForClient } from "../../lambda/header-filter";
+import { requestHeadersForUpstream, responseHeadersForClient } from "../../lambda/core/header-filter";
 
 describe("header filter", () => {
   it("drops hop-by-hop, Connection-named, Proxy-* and internal-network headers on the way to the upstream", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isHostError, parseHost } from "../../lambda/host-key";
+import { isHostError, parseHost } from "../../lambda/core/host-key";
 
 describe("host key", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ProxyRequest } from "../../lambda/alb-event";
-import { applyRules, encodeQueryComponent, requestTarget } from "../../lambda/signer";
-import { parseRules } from "../../lambda/signing-rules";
+import type { ProxyRequest } from "../../lambda/core/proxy-request";
+import { applyRules, encodeQueryComponent, requestTarget } from "../../lambda/signing/signer";
+import { parseRules } from "../../lambda/signing/signing-rules";
 
 const base: ProxyRequest = {
   method: "GET",

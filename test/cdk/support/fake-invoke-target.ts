@@ -1,5 +1,5 @@
 import { aws_iam as iam } from "aws-cdk-lib";
-import type { IInvokeGrantor } from "../../../cdk/invoke-grantor";
+import type { IInvokeGrantor } from "../../../cdk/constructs/invoke-grantor";
 
 export const FAKE_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:signer";
 

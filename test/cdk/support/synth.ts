@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { App, type Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { readStackConfig } from "../../../cdk/context";
-import { SignProxyStack } from "../../../cdk/stack";
+import { readStackConfig } from "../../../cdk/app/context";
+import { SignProxyStack } from "../../../cdk/app/stack";
 
 export interface SynthesizedStack {
   readonly stack: SignProxyStack;

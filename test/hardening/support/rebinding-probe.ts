@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AlbMultiValueEvent, AlbMultiValueResult } from "../../../lambda/alb-event";
-import { createHandler } from "../../../lambda/handler";
-import { LocalParameterFile } from "../../../proxy-daemon/local-parameter-file";
+import type { AlbMultiValueEvent, AlbMultiValueResult } from "../../../lambda/core/proxy-request";
+import { createHandler } from "../../../lambda/handler/handler";
+import { LocalParameterFile } from "../../../proxy-daemon/invoke/local/local-parameter-file";
 
 const METADATA = "169.254.169.254";
 

@@ -1,0 +1,30 @@
+/**
+ * One structured JSON line per request, to stdout (CloudWatch Logs in Lambda, the daemon's logger locally).
+ * Only names, sizes and timings: no parameter value, no rewritten path, no query string ever goes in here.
+ */
+import type { CallerContext } from "../core/proxy-request";
+import type { CacheOutcome } from "../parameters/expirable-cache";
+import type { SigningKind } from "../signing/signing-rules";
+
+export interface RequestLogLine {
+  level: "info" | "warn" | "error";
+  msg: string;
+  requestId?: string;
+  method?: string;
+  host?: string;
+  /** The path as the client sent it, without its query. */
+  path?: string;
+  status: number;
+  upstreamMs?: number;
+  totalMs: number;
+  cache?: CacheOutcome;
+  applied?: SigningKind[];
+  caller?: CallerContext;
+  error?: string;
+}
+
+export type LogSink = (line: Record<string, unknown>) => void;
+
+export const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+};

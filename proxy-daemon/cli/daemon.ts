@@ -1,0 +1,219 @@
+/** Puts the daemon together from options: signer (local or Lambda), health, metrics, server, start-up check. */
+import { hostname } from "node:os";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import type { CallerContext } from "../../lambda/core/proxy-request";
+import { startCiCredentials } from "../credentials/github-actions-credentials";
+import { createProxyServer } from "../http/proxy-server";
+import type { Invoker } from "../invoke/invoker";
+import { instanceId } from "../invoke/lambda/imds";
+import { createLambdaClient, createStsClient } from "../invoke/lambda/lambda-client";
+import { LambdaInvoker } from "../invoke/lambda/lambda-invoker";
+import { backoffMs, checkFunction } from "../invoke/lambda/startup-check";
+import { LocalInvoker } from "../invoke/local/local-invoker";
+import { LocalParameterFile } from "../invoke/local/local-parameter-file";
+import { Health } from "../observe/health";
+import type { Logger } from "../observe/logger";
+import { createMetrics } from "../observe/metrics";
+import type { DaemonOptions } from "./cli-options";
+import { formatAuthority, isLoopbackHost } from "./listen-address";
+
+export interface DaemonDeps {
+  log: Logger;
+  /** Lambda mode only: credentials other than the default chain (e.g. GitHub Actions OIDC). */
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+export interface RunningDaemon {
+  /** `host:port` actually bound (useful with port 0). */
+  address: string;
+  port: number;
+  /** Graceful stop: no new connections, in-flight requests get up to --timeout to finish. */
+  stop(): Promise<void>;
+}
+
+/** A permanent start-up failure: the CLI prints it and exits non-zero. */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}
+
+export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Promise<RunningDaemon> {
+  const { log } = deps;
+  const mode = options.mode.kind;
+  const health = new Health(
+    mode,
+    options.mode.kind === "lambda" ? options.mode.functionName : options.mode.file,
+  );
+  const metrics = createMetrics();
+  let notReady: string | undefined;
+  let stopRetrying = () => {};
+  let releaseSts = () => {};
+  let invoker: Invoker;
+
+  if (options.mode.kind === "local") {
+    let file: LocalParameterFile;
+    try {
+      file = await LocalParameterFile.open(options.mode.file, (fields, msg) => log.warn(fields, msg));
+    } catch (err) {
+      throw new StartupError((err as Error).message);
+    }
+    invoker = new LocalInvoker({
+      file,
+      prefix: options.prefix,
+      timeoutSeconds: options.timeoutSeconds,
+      // The handler's per-request audit line duplicates ours: keep it for debugging only.
+      log: (line) => {
+        const { level, msg, ...rest } = line as { level?: string; msg?: string };
+        const text = `signer: ${msg ?? "log"}`;
+        if (level === "warn" || level === "error") log[level](rest, text);
+        else log.debug(rest, text);
+      },
+    });
+    log.info(
+      { file: file.path, parameters: file.size },
+      "local mode: signing in-process from the parameter file",
+    );
+  } else {
+    if (options.prefix)
+      log.warn(
+        { prefix: options.prefix },
+        "--prefix is ignored in Lambda mode: the function's SSM_SIGN_PROXY_PREFIX decides",
+      );
+    const functionName = options.mode.functionName;
+    // Injected credentials win; else --role-arn (keyless CI, fails here with the reason); else the default chain.
+    const ci = deps.credentials
+      ? undefined
+      : await startCiCredentials({
+          roleArn: options.roleArn,
+          audience: options.audience,
+          env: process.env,
+          log,
+        });
+    if (ci?.kind === "error") throw new StartupError(ci.message);
+    const credentials = deps.credentials ?? (ci?.kind === "role" ? ci.provider : undefined);
+    const clientOptions = credentials ? { credentials } : {};
+    const lambda = createLambdaClient(clientOptions);
+    const sts = createStsClient(clientOptions);
+    const first = await checkFunction(lambda, sts, functionName);
+    if (first.kind === "permanent") {
+      lambda.destroy();
+      sts.destroy();
+      throw new StartupError(first.message);
+    }
+    invoker = new LambdaInvoker({
+      client: lambda,
+      functionName,
+      timeoutSeconds: options.timeoutSeconds,
+      direct: true,
+      renewClient: () => {
+        if (ci?.kind === "role") ci.provider.invalidate();
+        log.warn(
+          { function: functionName },
+          "Lambda said the credentials expired; fetching new ones and retrying once",
+        );
+        return createLambdaClient(clientOptions);
+      },
+    });
+    if (first.kind === "transient") {
+      notReady = first.message;
+      health.markBroken(first.message);
+      log.warn(
+        { function: functionName, error: first.message },
+        "start-up check failed; retrying in the background",
+      );
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+      stopRetrying = () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+      const retry = (attempt: number) => {
+        timer = setTimeout(async () => {
+          const outcome = await checkFunction(lambda, sts, functionName);
+          if (stopped) return;
+          if (outcome.kind === "ok") {
+            notReady = undefined;
+            health.markHealthy();
+            log.info({ function: functionName }, "start-up check passed; serving");
+          } else {
+            notReady = outcome.message;
+            health.markBroken(outcome.message);
+            log.warn(
+              { function: functionName, error: outcome.message, permanent: outcome.kind === "permanent" },
+              "start-up check failed again",
+            );
+            retry(attempt + 1);
+          }
+        }, backoffMs(attempt));
+        timer.unref();
+      };
+      retry(0);
+    } else {
+      log.info({ function: functionName }, "Lambda mode: DryRun invoke succeeded");
+    }
+    // The STS client only names the caller in start-up errors; release it with the daemon.
+    releaseSts = () => sts.destroy();
+  }
+
+  const caller: CallerContext = { hostname: hostname(), mode };
+  void instanceId().then((id) => {
+    if (id) caller.instanceId = id;
+  });
+
+  const proxy = createProxyServer({
+    invoker,
+    mode,
+    metrics,
+    health,
+    log,
+    maxBodyBytes: options.maxBodyBytes,
+    timeoutSeconds: options.timeoutSeconds,
+    allow: options.allow,
+    ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+    caller: () => caller,
+    notReadyReason: () => notReady,
+  });
+  let bound: { address: string; port: number };
+  try {
+    bound = await proxy.listen(options.address.host, options.address.port);
+  } catch (err) {
+    stopRetrying();
+    await invoker.close();
+    releaseSts();
+    throw new StartupError(
+      `cannot listen on ${formatAuthority(options.address.host, options.address.port)}: ${(err as Error).message}`,
+    );
+  }
+  const address = formatAuthority(bound.address, bound.port);
+  if (
+    !isLoopbackHost(bound.address) &&
+    options.allow.cidrs.length === 0 &&
+    options.proxyToken === undefined
+  ) {
+    log.warn(
+      { address },
+      "listening beyond loopback with neither --allow nor --proxy-token: anyone who reaches this port can call APIs with your tokens",
+    );
+  }
+  log.info(
+    {
+      address,
+      mode,
+      allow: options.allow.cidrs,
+      proxyToken: options.proxyToken !== undefined,
+      maxBody: options.maxBodyBytes,
+      timeout: options.timeoutSeconds,
+    },
+    `listening on http://${address} (set http_proxy=http://${address})`,
+  );
+
+  return {
+    address,
+    port: bound.port,
+    async stop() {
+      stopRetrying();
+      await proxy.stop(options.timeoutSeconds * 1000);
+      await invoker.close();
+      releaseSts();
+    },
+  };
+}

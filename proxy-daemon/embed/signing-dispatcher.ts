@@ -1,0 +1,251 @@
+/**
+ * An undici Dispatcher that sends every request through the signer instead of the network: the Node
+ * counterpart of the original's `http.RoundTripper`. Use it per request (`fetch(url, { dispatcher })`) or
+ * for the whole process (`setGlobalDispatcher`). Both http:// and https:// URLs are accepted: either way the
+ * signer calls the API over HTTPS. Requests are buffered (bodies up to `maxBodyBytes`), like the daemon's.
+ */
+import { hostname } from "node:os";
+import { Dispatcher } from "undici";
+import { isHostError, parseHost } from "../../lambda/core/host-key";
+import type { HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import { type DaemonError, daemonError, errorResponse } from "../http/error-responses";
+import { splitPathAndQuery } from "../http/request-target";
+import { exchange } from "../http/signing-exchange";
+import { type ResolvedSigner, type SignerOptions, setUpSigner } from "./signer-setup";
+
+/** The signer refused to sign (407: no parameters for the host); `message` says which parameter to create. */
+export class SigningError extends Error {
+  override readonly name = "SigningError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Body = Dispatcher.DispatchOptions["body"];
+
+async function collectBody(body: Body, maxBytes: number): Promise<Buffer | DaemonError> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
+      size += buf.length;
+      if (size > maxBytes)
+        return daemonError(413, `request body is over the maxBodyBytes limit of ${maxBytes} bytes`);
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks, size);
+  }
+  return daemonError(400, "unsupported request body type: use a string, bytes or a stream");
+}
+
+function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  const push = (name: string, value: string | string[] | number | undefined | null) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, String(v)]);
+    else pairs.push([name, String(value)]);
+  };
+  if (!headers) return pairs;
+  if (Array.isArray(headers)) {
+    // Either a flat [name, value, name, value] list or a list of pairs.
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const [name, value] of headers as unknown as Array<[string, string]>) push(name, value);
+    } else {
+      for (let i = 0; i + 1 < headers.length; i += 2) push(String(headers[i]), headers[i + 1]);
+    }
+    return pairs;
+  }
+  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === "function") {
+    for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>)
+      push(name, value);
+    return pairs;
+  }
+  for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>))
+    push(name, value);
+  return pairs;
+}
+
+/** Where a dispatched request goes: `origin` + `path`. Only http(s) URLs name an API the signer can call. */
+function targetOf(
+  opts: Dispatcher.DispatchOptions,
+): { authority: string; pathAndQuery: string } | DaemonError {
+  let origin: URL;
+  try {
+    origin = new URL(String(opts.origin ?? ""));
+  } catch {
+    return daemonError(400, `invalid origin ${JSON.stringify(String(opts.origin ?? ""))}`);
+  }
+  if (origin.protocol !== "http:" && origin.protocol !== "https:") {
+    return daemonError(
+      400,
+      `unsupported URL scheme ${origin.protocol}: only http:// and https:// URLs can be signed`,
+    );
+  }
+  if (origin.username || origin.password)
+    return daemonError(400, "URLs with userinfo are refused; put credentials in Parameter Store");
+  // URL drops the scheme's default port (80/443): either way the signer's default, HTTPS on 443.
+  const host = parseHost(origin.host);
+  if (isHostError(host)) return daemonError(400, host.message);
+  return { authority: host.authority, pathAndQuery: opts.path || "/" };
+}
+
+/** The controller the newer (undici 7) handler API expects; our responses arrive whole, so pause is a no-op. */
+class BufferedController implements Dispatcher.DispatchController {
+  #aborted = false;
+  #reason: Error | null = null;
+  rawHeaders?: string[];
+  constructor(private readonly onAbort: (reason: Error) => void) {}
+  get aborted() {
+    return this.#aborted;
+  }
+  get paused() {
+    return false;
+  }
+  get reason() {
+    return this.#reason;
+  }
+  abort(reason: Error) {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.onAbort(reason);
+  }
+  pause() {}
+  resume() {}
+}
+
+export class SigningDispatcher extends Dispatcher {
+  readonly #signer: Promise<ResolvedSigner>;
+  readonly #caller = { hostname: hostname(), mode: "embedded" };
+  #closed = false;
+
+  constructor(options: SignerOptions) {
+    super();
+    this.#signer = setUpSigner(options);
+    // Surfaced on the first request; do not crash the process with an unhandled rejection meanwhile.
+    this.#signer.catch(() => {});
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    void this.#run(opts, handler);
+    return true;
+  }
+
+  async #run(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): Promise<void> {
+    const abort = new AbortController();
+    const controller = new BufferedController((reason) => abort.abort(reason));
+    // Node's built-in fetch (and undici's own fetch) still speak the older callback API.
+    const legacy = typeof handler.onRequestStart !== "function";
+    const fail = (err: Error) => {
+      if (legacy) handler.onError?.(err);
+      else handler.onResponseError?.(controller, err);
+    };
+    try {
+      if (this.#closed) throw new SigningError(503, "the signing dispatcher is closed");
+      if (legacy) handler.onConnect?.((err?: Error) => abort.abort(err ?? new Error("aborted")));
+      else handler.onRequestStart?.(controller, {});
+      const response = await this.#respond(opts, abort.signal);
+      if (abort.signal.aborted)
+        throw abort.signal.reason instanceof Error ? abort.signal.reason : new Error("aborted");
+      // fetch turns any 407 into a bare "fetch failed" (Fetch standard, HTTP-network-or-cache fetch step 15);
+      // as an error the reason survives, as `cause` with fetch and as the rejection with undici.request.
+      if (response.statusCode === 407) throw new SigningError(407, response.body.toString("utf8").trim());
+      this.#deliver(opts, handler, controller, legacy, response);
+    } catch (err) {
+      fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  async #respond(opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<ProxyResponse> {
+    const signer = await this.#signer;
+    const target = targetOf(opts);
+    if ("status" in target) return errorResponse(target);
+    const body = await collectBody(opts.body, signer.maxBodyBytes);
+    if (!Buffer.isBuffer(body)) return errorResponse(body);
+    const { path, query } = splitPathAndQuery(target.pathAndQuery);
+    return exchange(
+      {
+        method: opts.method,
+        authority: target.authority,
+        path,
+        query,
+        headers: headerPairs(opts.headers),
+        body,
+      },
+      { invoker: signer.invoker, timeoutMs: signer.timeoutSeconds * 1000, caller: { ...this.#caller } },
+      signal,
+    );
+  }
+
+  #deliver(
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+    controller: BufferedController,
+    legacy: boolean,
+    response: ProxyResponse,
+  ): void {
+    const { statusCode, headers } = response;
+    const body = opts.method === "HEAD" ? Buffer.alloc(0) : response.body;
+    const statusText = "";
+    if (legacy) {
+      const raw: Buffer[] = [];
+      for (const [name, value] of headers)
+        raw.push(Buffer.from(name, "latin1"), Buffer.from(value, "latin1"));
+      handler.onResponseStarted?.();
+      handler.onHeaders?.(statusCode, raw, () => {}, statusText);
+      if (body.length > 0) handler.onData?.(body);
+      handler.onComplete?.([]);
+      return;
+    }
+    const record: Record<string, string | string[]> = {};
+    for (const [name, value] of headers) {
+      const key = name.toLowerCase();
+      const existing = record[key];
+      record[key] =
+        existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
+    controller.rawHeaders = headers.flat();
+    handler.onResponseStart?.(controller, statusCode, record, statusText);
+    if (body.length > 0) handler.onResponseData?.(controller, body);
+    handler.onResponseEnd?.(controller, {});
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    this.#closed = true;
+    const done = this.#signer.then(
+      (s) => s.invoker.close(),
+      () => {},
+    );
+    if (callback) {
+      void done.then(callback);
+      return;
+    }
+    return done;
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
+    const cb = typeof errOrCallback === "function" ? errOrCallback : callback;
+    if (cb) {
+      this.close(cb);
+      return;
+    }
+    return this.close();
+  }
+}
+
+/** A Dispatcher that signs through the function (`functionName`) or a parameter file (`local`). */
+export function createSigningDispatcher(options: SignerOptions): SigningDispatcher {
+  return new SigningDispatcher(options);
+}

@@ -1,0 +1,118 @@
+/**
+ * Where a request goes: the daemon's own pages, or a third-party host (and then which one).
+ *
+ * Absolute form (`GET http://host/path`, RFC 9112 §3.2.2): the URI's host wins over any Host header, so the
+ * host that picks the secrets is always the host that receives them. Origin form (`GET /path` + Host): the
+ * daemon's own pages when Host names the daemon, otherwise forwarded to Host (the original allowed
+ * `curl -H 'Host: api.github.com' localhost:8000/...`).
+ */
+
+import { isHostError, parseHost } from "../../lambda/core/host-key";
+import type { QueryPairs } from "../../lambda/core/proxy-request";
+import { type DaemonError, daemonError } from "./error-responses";
+
+export type RequestTarget =
+  | { kind: "own-page"; path: string }
+  | {
+      kind: "forward";
+      /** What the function gets as Host: lower-cased host, `:port` unless default. */
+      authority: string;
+      /** Raw path, still percent-encoded, without the query. */
+      path: string;
+      query: QueryPairs;
+    };
+
+/** The names under which a client may address the daemon itself. */
+export interface SelfNames {
+  hosts: ReadonlySet<string>;
+  port: number;
+}
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
+
+/** `/path?a=1&b` -> raw path and raw [key, value] pairs (no decoding: the signer sees what the client sent). */
+export function splitPathAndQuery(pathAndQuery: string): { path: string; query: QueryPairs } {
+  const q = pathAndQuery.indexOf("?");
+  const path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const rawQuery = q === -1 ? "" : pathAndQuery.slice(q + 1);
+  const query: QueryPairs = [];
+  for (const part of rawQuery.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    query.push(eq === -1 ? [part, ""] : [part.slice(0, eq), part.slice(eq + 1)]);
+  }
+  return { path: path === "" ? "/" : path, query };
+}
+
+/** Splits `host[:port]`, keeping IPv6 brackets; lower-cases the host. */
+function splitAuthority(authority: string): { host: string; port?: string } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?$/.exec(authority);
+  if (!m) return { host: authority.toLowerCase() };
+  const result: { host: string; port?: string } = { host: (m[1] ?? "").toLowerCase() };
+  if (m[2] !== undefined) result.port = m[2];
+  return result;
+}
+
+function isSelf(authority: string, self: SelfNames): boolean {
+  const { host, port } = splitAuthority(authority);
+  return port !== undefined && Number(port) === self.port && self.hosts.has(host.replace(/^\[|\]$/g, ""));
+}
+
+/** Normalises an authority for the function: `:80` is the http default and means "the API's usual port". */
+function forwardAuthority(authority: string): string | DaemonError {
+  const { host, port } = splitAuthority(authority);
+  const normalized = port === undefined || port === "80" || port === "" ? host : `${host}:${port}`;
+  const parsed = parseHost(normalized);
+  if (isHostError(parsed)) return daemonError(400, parsed.message);
+  return parsed.authority;
+}
+
+export function resolveTarget(
+  method: string,
+  url: string,
+  hostHeader: string | undefined,
+  self: SelfNames,
+): RequestTarget | DaemonError {
+  if (url.startsWith("/")) {
+    if (hostHeader === undefined || hostHeader.trim() === "") {
+      return daemonError(
+        400,
+        "origin-form request without Host: use an absolute http:// URL (set http_proxy) or send Host",
+      );
+    }
+    const { path, query } = splitPathAndQuery(url);
+    if (isSelf(hostHeader.trim(), self)) return { kind: "own-page", path };
+    const authority = forwardAuthority(hostHeader.trim());
+    if (typeof authority !== "string") return authority;
+    return { kind: "forward", authority, path, query };
+  }
+  const m = SCHEME.exec(url);
+  if (!m) {
+    return daemonError(
+      400,
+      `unsupported request target ${JSON.stringify(url.slice(0, 80))} for ${method}: expected http://host/path or /path`,
+    );
+  }
+  const scheme = (m[1] ?? "").toLowerCase();
+  const rawAuthority = m[2] ?? "";
+  if (scheme === "https") {
+    return daemonError(
+      400,
+      "https:// URLs cannot be signed by a forward proxy: request http://... instead; the signer sends it on over HTTPS",
+    );
+  }
+  if (scheme !== "http")
+    return daemonError(400, `unsupported URL scheme ${JSON.stringify(scheme)}: only http:// is accepted`);
+  // Credentials in a URL would be forwarded to the third party next to the injected ones: refuse (RFC 9110 §4.2.4).
+  if (rawAuthority.includes("@"))
+    return daemonError(
+      400,
+      "URLs with userinfo (user:password@host) are refused; put credentials in Parameter Store",
+    );
+  if (rawAuthority === "") return daemonError(400, "absolute URL without a host");
+  const { path, query } = splitPathAndQuery(m[3] ?? "");
+  if (isSelf(rawAuthority, self)) return { kind: "own-page", path };
+  const authority = forwardAuthority(rawAuthority);
+  if (typeof authority !== "string") return authority;
+  return { kind: "forward", authority, path, query };
+}
