@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PUBLISHED_RESULTS_FILE, readResults, type Section } from "./support/figures";
 
-const README = resolve(import.meta.dirname, "../../README.md");
+const README = resolve(import.meta.dirname, "../../docs/reliability.md");
 const START = "<!-- section:reliability -->";
 const END = "<!-- /section:reliability -->";
 
