@@ -26,4 +26,5 @@ export const handler = createHandler({
   cacheTtlSeconds: seconds("SSM_SIGN_PROXY_CACHE_TTL"),
   negativeCacheTtlSeconds: seconds("SSM_SIGN_PROXY_NEGATIVE_CACHE_TTL"),
   timeoutSeconds: seconds("SSM_SIGN_PROXY_TIMEOUT"),
+  unknownHostLookupsPerSecond: seconds("SSM_SIGN_PROXY_UNKNOWN_HOST_LOOKUPS"),
 });

@@ -24,6 +24,7 @@ export const REFUSAL_STATUS = {
   "body-type-unsupported": 400,
   "method-not-allowed": 405,
   "connect-refused": 405,
+  "trace-refused": 405,
   "request-timeout": 408,
   "body-too-large": 413,
   "headers-too-large": 431,
@@ -38,6 +39,7 @@ export const REFUSAL_STATUS = {
   "parameters-denied": 502,
   "parameters-unavailable": 502,
   "parameters-throttled": 503,
+  "lookups-rate-limited": 407,
   // The upstream.
   "metadata-address": 403,
   "upstream-connect-failed": 502,
@@ -45,10 +47,12 @@ export const REFUSAL_STATUS = {
   "upstream-reset": 502,
   "upstream-too-large": 502,
   "upstream-invalid": 502,
+  "upstream-upgrade": 502,
   "upstream-timeout": 504,
   // The daemon's signer (Lambda Invoke or the in-process function).
   "signer-not-ready": 503,
   "signer-unavailable": 503,
+  "daemon-busy": 503,
   "invoke-throttled": 503,
   "invoke-timeout": 504,
   "invoke-request-too-large": 413,

@@ -6,12 +6,18 @@
 
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { isHostError, parseHost } from "../core/host-key";
+import { refusedMethod } from "../core/method-policy";
 import type { AlbResult, InvocationContext, ProxyResponse } from "../core/proxy-request";
+import { ERROR_MARKER, refusalResponse, refuse } from "../core/refusal";
 import { ExpirableCache } from "../parameters/expirable-cache";
+import { LookupBudget } from "../parameters/lookup-budget";
 import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
 import { type ParameterSource, ParameterSourceError } from "../parameters/parameter-source";
+import { scrubReflectedSecrets } from "../scrub/reflected-secrets";
+import { secretForms } from "../scrub/secret-forms";
+import { injectedValues } from "../signing/injected-values";
 import { applyRules } from "../signing/signer";
-import { type ParsedRules, parseRules } from "../signing/signing-rules";
+import { type ParsedRules, parseRules, type SigningRules } from "../signing/signing-rules";
 import { isUpstreamFailure, sendUpstream } from "../upstream/upstream-client";
 import { decodeEvent, encodeResult, isCodecError } from "../wire/event-codec";
 import { textResponse } from "./local-responses";
@@ -29,6 +35,11 @@ export interface HandlerOptions {
   timeoutSeconds?: number;
   /** Where the per-request JSON line goes. @default stdout */
   log?: LogSink;
+  /**
+   * Parameter Store reads per second for host names the cache does not know (burst: 10 s worth, at least 100).
+   * Beyond it such hosts get a 407 `lookups-rate-limited` without a read. @default 10
+   */
+  unknownHostLookupsPerSecond?: number;
 }
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<AlbResult>;
@@ -38,6 +49,9 @@ const INVOKE_MAX_BODY = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 /** ALB accepts at most 1 MB from a Lambda target. */
 const ALB_MAX_BODY = Math.floor(((1024 * 1024 - 16 * 1024) * 3) / 4);
 const DEFAULT_TIMEOUT_MS = 25_000;
+
+/** Rate-limited lookups are logged at most once per this interval, with the count, not once per request. */
+const LIMITED_LOG_INTERVAL_MS = 10_000;
 
 /** SDK retries have already backed off inside the invocation; the client may try again right away. */
 const THROTTLED_RETRY_AFTER_SECONDS = "1";
@@ -55,6 +69,20 @@ export function createHandler(options: HandlerOptions): Handler {
     negativeTtlMs: (options.negativeCacheTtlSeconds ?? 30) * 1000,
     isNegative: (parsed) => parsed.rules.kinds.length === 0,
   });
+  const lookupRate = options.unknownHostLookupsPerSecond ?? 10;
+  const lookups = new LookupBudget({ perSecond: lookupRate, burst: Math.max(100, lookupRate * 10) });
+  let limitedLoggedAt = Number.NEGATIVE_INFINITY;
+
+  // Computed once per loaded rule set, not per request: the set lives as long as its cache entry.
+  const forms = new WeakMap<SigningRules, string[]>();
+  const formsOf = (rules: SigningRules): string[] => {
+    let known = forms.get(rules);
+    if (!known) {
+      known = secretForms(injectedValues(rules));
+      forms.set(rules, known);
+    }
+    return known;
+  };
 
   function timeoutMs(context?: InvocationContext): number {
     if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
@@ -88,6 +116,12 @@ export function createHandler(options: HandlerOptions): Handler {
     line.method = decoded.method;
     line.path = decoded.path;
     if (decoded.caller) line.caller = decoded.caller;
+    const methodRefused = refusedMethod(decoded.method);
+    if (methodRefused) {
+      line.level = "warn";
+      line.error = methodRefused.code;
+      return finish(refusalResponse(methodRefused), multiValue);
+    }
 
     const hostHeader = decoded.headers.find(([name]) => name.toLowerCase() === "host")?.[1];
     const host = parseHost(hostHeader);
@@ -113,6 +147,26 @@ export function createHandler(options: HandlerOptions): Handler {
           407,
           `no parameters can exist for host ${host.authority}: Parameter Store names cannot begin with "aws" or "ssm" ` +
             `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
+        ),
+        multiValue,
+      );
+    }
+    if (!cache.knows(host.key) && !lookups.take()) {
+      const now = Date.now();
+      if (now - limitedLoggedAt >= LIMITED_LOG_INTERVAL_MS) {
+        limitedLoggedAt = now;
+        log({ level: "warn", msg: "unknown host lookups rate-limited", refused: lookups.drainRefused() });
+      }
+      line.level = "warn";
+      line.error = "lookups-rate-limited";
+      return finish(
+        refusalResponse(
+          refuse(
+            "lookups-rate-limited",
+            `no parameters known for host ${host.authority}, and Parameter Store lookups of unknown hosts are ` +
+              "over their rate limit on this instance; retry shortly (known hosts are not affected)",
+            [["retry-after", String(lookups.retryAfterSeconds())]],
+          ),
         ),
         multiValue,
       );
@@ -173,10 +227,18 @@ export function createHandler(options: HandlerOptions): Handler {
     if (isUpstreamFailure(response)) {
       line.level = "warn";
       line.error = response.message;
+      if (response.failure === "upgrade")
+        return finish(refusalResponse(refuse("upstream-upgrade", response.message)), multiValue);
       const status =
         response.failure === "timeout" ? 504 : response.failure === "forbidden-address" ? 403 : 502;
       return finish(textResponse(status, response.message), multiValue);
     }
-    return finish({ ...response, headers: responseHeadersForClient(response.headers) }, multiValue);
+    // An upstream's own marker would pass its answer off as one of our refusals.
+    const headers = responseHeadersForClient(response.headers).filter(
+      ([name]) => name.toLowerCase() !== ERROR_MARKER,
+    );
+    const scrubbed = scrubReflectedSecrets({ ...response, headers }, formsOf(parsed.rules));
+    if (scrubbed.count > 0) line.scrubbed = scrubbed.count;
+    return finish(scrubbed.response, multiValue);
   };
 }

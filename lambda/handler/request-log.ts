@@ -21,6 +21,8 @@ export interface RequestLogLine {
   applied?: SigningKind[];
   caller?: CallerContext;
   error?: string;
+  /** How many secret forms were replaced in the answer (URL headers, error body): a count, never a value. */
+  scrubbed?: number;
 }
 
 export type LogSink = (line: Record<string, unknown>) => void;

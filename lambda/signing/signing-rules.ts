@@ -3,7 +3,7 @@
  * Kinds (after `/<prefix>/<host>/`): headers/<Name>, basic/username, basic/password, rewrite/path, queries/<name>.
  */
 
-import { isFieldValue, isToken } from "../core/http-syntax";
+import { fieldValueProblem, isToken, isWellFormed } from "../core/http-syntax";
 import type { Parameter } from "../parameters/parameter-source";
 
 export type SigningKind = "headers" | "basic" | "rewrite" | "queries";
@@ -30,6 +30,33 @@ export interface ParsedRules {
   ignored: IgnoredParameter[];
 }
 
+/**
+ * Headers the proxy itself owns: framing (Content-Length, Transfer-Encoding, TE, Trailer), the connection
+ * (Connection, Keep-Alive, Upgrade, Expect) and routing (Host, Proxy-*). As parameters they would desync
+ * framing (a GET that hangs, TE and CL together) or re-route the request, so they are ignored.
+ */
+const OWNED_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "te",
+  "upgrade",
+  "keep-alive",
+  "trailer",
+  "expect",
+]);
+
+function headerNameProblem(name: string): string | undefined {
+  if (!isToken(name)) return "header name is not a valid HTTP token";
+  const lower = name.toLowerCase();
+  if (OWNED_HEADERS.has(lower) || lower.startsWith("proxy-"))
+    return `header ${name} is set by the proxy (framing, connection or routing) and cannot be a parameter`;
+  return undefined;
+}
+
+const NOT_WELL_FORMED = "value is not well-formed Unicode (a lone surrogate)";
+
 // A rewritten path goes on the request line as-is: only characters legal in a path (RFC 3986 §3.3) and %XX.
 const RAW_PATH = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
 
@@ -38,6 +65,8 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
   const ignored: IgnoredParameter[] = [];
   let username: string | undefined;
   let password: string | undefined;
+  // Half a credential is worse than none: an ignored username or password drops Basic altogether.
+  let basicBroken = false;
   // Sorted so that the outcome never depends on the order SSM pages come back in.
   const sorted = [...parameters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { name, value } of sorted) {
@@ -50,14 +79,17 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
     const kind = slash === -1 ? relative : relative.slice(0, slash);
     const rest = slash === -1 ? "" : relative.slice(slash + 1);
     switch (kind) {
-      case "headers":
-        if (!isToken(rest)) ignored.push({ name, reason: "header name is not a valid HTTP token" });
-        else if (!isFieldValue(value))
-          ignored.push({ name, reason: "value contains control characters (CR, LF, NUL)" });
+      case "headers": {
+        const problem = headerNameProblem(rest) ?? fieldValueProblem(value);
+        if (problem !== undefined) ignored.push({ name, reason: problem });
         else rules.headers.push([rest, value]);
         break;
+      }
       case "basic":
-        if (rest === "username") username = value;
+        if (!isWellFormed(value)) {
+          ignored.push({ name, reason: NOT_WELL_FORMED });
+          basicBroken = true;
+        } else if (rest === "username") username = value;
         else if (rest === "password") password = value;
         else ignored.push({ name, reason: "expected basic/username or basic/password" });
         break;
@@ -68,13 +100,15 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
         break;
       case "queries":
         if (rest === "") ignored.push({ name, reason: "expected queries/<name>" });
+        // encodeURIComponent throws on a lone surrogate: such a value must never reach the signer.
+        else if (!isWellFormed(rest) || !isWellFormed(value)) ignored.push({ name, reason: NOT_WELL_FORMED });
         else rules.queries.push([rest, value]);
         break;
       default:
         ignored.push({ name, reason: "unknown kind: expected headers, basic, rewrite or queries" });
     }
   }
-  if (username !== undefined || password !== undefined) {
+  if (!basicBroken && (username !== undefined || password !== undefined)) {
     if (username === undefined)
       ignored.push({ name: `${hostPath}/basic/password`, reason: "basic/username is missing" });
     else if (username.includes(":"))

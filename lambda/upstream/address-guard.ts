@@ -1,7 +1,8 @@
 /**
  * Addresses the function never dials, checked at connect time (after DNS), so DNS rebinding cannot reach them:
- * link-local 169.254.0.0/16 (the EC2/ECS metadata services live there), fe80::/10, the EC2 IPv6 metadata address
- * fd00:ec2::254, and "this network" 0.0.0.0/8. Private and loopback ranges stay allowed: hosts are allowlisted by
+ * link-local 169.254.0.0/16 (the EC2/ECS metadata services live there), fe80::/10, the EC2 IPv6 service range
+ * fd00:ec2::/32 (metadata, DNS, EKS Pod Identity), "this network" 0.0.0.0/8, and the IPv4-mapped, -compatible
+ * and NAT64 (64:ff9b::/96) spellings of those IPv4 addresses. Private and loopback ranges stay allowed: hosts are allowlisted by
  * their parameters, and internal APIs are a real use.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
@@ -40,17 +41,11 @@ export function isForbiddenAddress(ip: string): boolean {
   if (!g) return true;
   const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
   if ((g0 & 0xffc0) === 0xfe80) return true;
-  if (
-    g0 === 0xfd00 &&
-    g1 === 0x0ec2 &&
-    g2 === 0 &&
-    g3 === 0 &&
-    g4 === 0 &&
-    g5 === 0 &&
-    g6 === 0 &&
-    g7 === 0x254
-  ) {
-    return true;
+  // fd00:ec2::/32 holds the EC2 service addresses: metadata (::254), DNS (::253), EKS Pod Identity (::23), …
+  if (g0 === 0xfd00 && g1 === 0x0ec2) return true;
+  // NAT64 (64:ff9b::/96, RFC 6052) translates to the embedded IPv4 address: 64:ff9b::a9fe:a9fe is 169.254.169.254.
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
+    return ipv4Forbidden(`${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`);
   }
   // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, but not ::1 or ::) forms reach the IPv4 address.
   if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && (g5 === 0xffff || (g5 === 0 && g6 !== 0))) {

@@ -16,7 +16,14 @@ import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-req
 import { requestTarget } from "../signing/signer";
 import { FORBIDDEN_ADDRESS_CODE, guardedLookup, isForbiddenAddress } from "./address-guard";
 
-export type UpstreamFailureKind = "timeout" | "connect" | "tls" | "reset" | "forbidden-address" | "too-large";
+export type UpstreamFailureKind =
+  | "timeout"
+  | "connect"
+  | "tls"
+  | "reset"
+  | "forbidden-address"
+  | "too-large"
+  | "upgrade";
 
 export interface UpstreamFailure {
   kind: "upstream-failure";
@@ -30,6 +37,8 @@ export interface UpstreamFailure {
 export interface UpstreamOptions {
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Aborts the request (the client went away): the upstream fetch stops at once and reports a timeout. */
+  signal?: AbortSignal;
 }
 
 const agent = new https.Agent({
@@ -87,6 +96,16 @@ function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOpt
       "resolves only to link-local or metadata addresses, which are never dialled",
     );
   }
+  if (code === "UPSTREAM_UPGRADE") {
+    return failure(
+      host,
+      "upgrade",
+      code,
+      "answered 101 Switching Protocols to a request that asked for no upgrade; protocol switches are not proxied",
+    );
+  }
+  if (code === "ABORTED")
+    return failure(host, "timeout", code, "the request was cancelled: the client went away");
   if (code === "ETIMEDOUT")
     return failure(
       host,
@@ -107,8 +126,9 @@ function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOpt
   return failure(host, "connect", code, "connection failed");
 }
 
+/** Grouped by name in a null-prototype map: `constructor` or `__proto__` are ordinary header names here. */
 function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
-  const grouped: Record<string, string | string[]> = {};
+  const grouped: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of headers) {
     const existing = grouped[name];
     if (existing === undefined) grouped[name] = value;
@@ -143,7 +163,9 @@ function sendOnce(
       ...(isIP(host.hostname) ? {} : { servername: host.hostname }),
       method: request.method,
       path: requestTarget(request.path, request.query),
-      headers: { host: host.authority, ...headers },
+      headers: Object.assign(Object.create(null) as Record<string, string | string[]>, headers, {
+        host: host.authority,
+      }),
     });
     // The first cause wins: destroying a socket on purpose (too large, timeout) makes it report a reset too.
     let settled = false;
@@ -161,6 +183,20 @@ function sendOnce(
       Math.max(1, deadline - Date.now()),
     );
     req.on("error", (e: NodeJS.ErrnoException) => fail(e.code ?? "ECONNRESET"));
+    // Node treats a 101 as an upgrade and, with no listener, destroys the socket without an error event: the
+    // request would hang until the timeout. We never ask for an upgrade, so any 101 is a broken upstream.
+    req.on("upgrade", (_res, socket) => {
+      socket.destroy();
+      fail("UPSTREAM_UPGRADE");
+    });
+    const { signal } = options;
+    const onAbort = () => {
+      fail("ABORTED");
+      req.destroy();
+    };
+    if (signal?.aborted) queueMicrotask(onAbort);
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    req.once("close", () => signal?.removeEventListener("abort", onAbort));
     req.on("response", (res) => {
       responseStarted = true;
       const chunks: Buffer[] = [];
