@@ -65,6 +65,8 @@ export type AlbResult = AlbMultiValueResult | AlbSingleValueResult;
 export interface InvocationContext {
   awsRequestId?: string;
   getRemainingTimeInMillis?: () => number;
+  /** Our addition, in-process only (the daemon's --local mode): aborted when the client went away. */
+  abortSignal?: AbortSignal;
 }
 
 /** Headers as raw [name, value] pairs, in order, duplicates kept (like Node's `rawHeaders`, paired). */

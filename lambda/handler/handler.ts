@@ -222,7 +222,11 @@ export function createHandler(options: HandlerOptions): Handler {
     // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
     const maxResponseBytes = cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY;
     const upstreamStarted = performance.now();
-    const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
+    const response = await sendUpstream(host, signed, {
+      timeoutMs: timeoutMs(context),
+      maxResponseBytes,
+      ...(context?.abortSignal ? { signal: context.abortSignal } : {}),
+    });
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
     if (isUpstreamFailure(response)) {
       line.level = "warn";

@@ -198,7 +198,8 @@ export function encodeResult(res: ProxyResponse, multiValue: boolean): AlbResult
     isBase64Encoded: base64,
   };
   if (multiValue) return { ...common, multiValueHeaders: groupPairs(res.headers) };
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named `__proto__` or `constructor` is an ordinary key, not the object's prototype.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(groupPairs(res.headers))) {
     headers[name] =
       name.toLowerCase() === "set-cookie" ? (values[values.length - 1] ?? "") : values.join(", ");

@@ -19,6 +19,8 @@ export const EVENT_OVERHEAD_RESERVE = 64 * 1024;
 export const DEFAULT_MAX_BODY = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVENT_OVERHEAD_RESERVE) * 3) / 4);
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_ADDRESS = "127.0.0.1:8000";
+export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
 
 export type SignerMode = { kind: "lambda"; functionName: string } | { kind: "local"; file: string };
 
@@ -34,6 +36,12 @@ export interface DaemonOptions {
   allow: AllowList;
   /** When set, forwarded requests need `Proxy-Authorization: Bearer <token>`. Secret: never logged. */
   proxyToken?: string;
+  /** With --proxy-token: serve /healthz and /metrics without the token (e.g. for a load balancer). */
+  publicHealth: boolean;
+  /** Requests handled at once across all connections; beyond it 503 `daemon-busy`. */
+  maxInFlight: number;
+  /** A client that accepts no byte of its answer for this long is disconnected. */
+  writeTimeoutSeconds: number;
   /** Lambda mode in CI: assume this role with the job's OIDC ID token (see github-actions-credentials). */
   roleArn?: string;
   /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
@@ -64,6 +72,9 @@ const FLAGS = {
   logLevel: { names: ["log-level"], env: "SSM_SIGN_PROXY_LOG_LEVEL", kind: "value" },
   allow: { names: ["allow"], env: "SSM_SIGN_PROXY_ALLOW", kind: "value" },
   proxyToken: { names: ["proxy-token"], env: "SSM_SIGN_PROXY_PROXY_TOKEN", kind: "value" },
+  publicHealth: { names: ["public-health"], env: "SSM_SIGN_PROXY_PUBLIC_HEALTH", kind: "switch" },
+  maxInFlight: { names: ["max-in-flight"], env: "SSM_SIGN_PROXY_MAX_IN_FLIGHT", kind: "value" },
+  writeTimeout: { names: ["write-timeout"], env: "SSM_SIGN_PROXY_WRITE_TIMEOUT", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
@@ -87,8 +98,14 @@ Options:
   --address HOST:PORT    where to listen (default ${DEFAULT_ADDRESS}); --addr also works
   --timeout SECONDS      per-request limit for signing and forwarding (default ${DEFAULT_TIMEOUT_SECONDS})
   --max-body BYTES       largest request body accepted (default ${DEFAULT_MAX_BODY}: what fits a 6 MB Invoke)
+  --max-in-flight N      requests handled at once, all connections together (default ${DEFAULT_MAX_IN_FLIGHT});
+                         request and answer bodies held at once are capped at 4 x --max-body; beyond either:
+                         503 + Retry-After
+  --write-timeout SEC    disconnect a client that accepts no byte of its answer for SEC (default ${DEFAULT_WRITE_TIMEOUT_SECONDS})
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
-  --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
+  --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests and on the own pages
+                         (there "Authorization: Bearer TOKEN" works too)
+  --public-health        with --proxy-token: serve /healthz and /metrics without it
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --version, --help
 
@@ -189,8 +206,27 @@ export function parseCli(
     return usageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   }
 
-  const allow = parseAllowList(get("allow") ?? "");
+  const rawAllow = get("allow");
+  const allow = parseAllowList(rawAllow ?? "");
   if ("kind" in allow) return usageError(`--allow: ${allow.message}`);
+  // `--allow " , "` must not quietly mean "everyone": that is what leaving --allow out says.
+  if (rawAllow !== undefined && allow.cidrs.length === 0) {
+    return usageError(
+      "--allow lists no network: give CIDRs like 10.0.0.0/8, or leave --allow out to allow every client",
+    );
+  }
+  const maxInFlight = parsePositiveNumber(
+    "max-in-flight",
+    get("maxInFlight") ?? String(DEFAULT_MAX_IN_FLIGHT),
+    true,
+  );
+  if (typeof maxInFlight !== "number") return maxInFlight;
+  const writeTimeout = parsePositiveNumber(
+    "write-timeout",
+    get("writeTimeout") ?? String(DEFAULT_WRITE_TIMEOUT_SECONDS),
+    false,
+  );
+  if (typeof writeTimeout !== "number") return writeTimeout;
 
   const options: DaemonOptions = {
     mode,
@@ -200,6 +236,9 @@ export function parseCli(
     maxBodyBytes: maxBody,
     logLevel: logLevel as LogLevel,
     allow,
+    publicHealth: ["true", "1", "yes"].includes((get("publicHealth") ?? "").toLowerCase()),
+    maxInFlight,
+    writeTimeoutSeconds: writeTimeout,
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

@@ -169,6 +169,9 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
     timeoutSeconds: options.timeoutSeconds,
     allow: options.allow,
     ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+    publicHealth: options.publicHealth,
+    maxInFlight: options.maxInFlight,
+    writeTimeoutSeconds: options.writeTimeoutSeconds,
     caller: () => caller,
     notReadyReason: () => notReady,
   });

@@ -16,12 +16,16 @@ import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { responseHeadersForClient } from "../../lambda/core/header-filter";
+import { refusedMethod } from "../../lambda/core/method-policy";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import { refusalResponse, refuse } from "../../lambda/core/refusal";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
+import { Admission, bufferedBytesBudget, type Ticket } from "./admission";
+import { serialise } from "./connection-queue";
 import { type DaemonError, daemonError, ERROR_MARKER, errorBody, errorResponse } from "./error-responses";
 import { ownPage } from "./own-pages";
 import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
@@ -39,6 +43,14 @@ export interface ProxyServerOptions {
   timeoutSeconds: number;
   allow: AllowList;
   proxyToken?: string;
+  /** With a proxy token: serve /healthz and /metrics without it. @default false */
+  publicHealth?: boolean;
+  /** Requests handled at once, all connections together. @default 64 */
+  maxInFlight?: number;
+  /** Bytes of request and response bodies held at once. @default bufferedBytesBudget(maxBodyBytes) */
+  maxBufferedBytes?: number;
+  /** A client that accepts no byte of its answer for this long is disconnected. @default 30 */
+  writeTimeoutSeconds?: number;
   /** Host name and instance id for the function's audit log; the client address is added per request. */
   caller: () => CallerContext;
   /** Set while the signer is known not to work yet (Lambda mode start-up); requests get 503 with it. */
@@ -102,6 +114,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   let selfNames: SelfNames = { hosts: new Set(["localhost", "127.0.0.1", "::1"]), port: -1 };
   let inFlight = 0;
   let draining = false;
+  const admission = new Admission({
+    maxInFlight: options.maxInFlight ?? 64,
+    maxBufferedBytes: options.maxBufferedBytes ?? bufferedBytesBudget(options.maxBodyBytes),
+  });
+  const writeTimeoutMs = (options.writeTimeoutSeconds ?? 30) * 1000;
   const idleWaiters: Array<() => void> = [];
 
   const server = createServer({
@@ -145,6 +162,34 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     }
     res.writeHead(response.statusCode, flattenPairs(headers));
     res.end(req.method === "HEAD" || NO_BODY_STATUS(response.statusCode) ? undefined : response.body);
+    if (!res.writableFinished) watchWrite(res);
+  }
+
+  /**
+   * A client that stops reading keeps its answer in our memory: disconnect it when no byte of the answer has
+   * been accepted for the write timeout (the timer restarts each time the socket drains).
+   */
+  function watchWrite(res: ServerResponse): void {
+    const socket = res.socket;
+    let timer = setTimeout(expire, writeTimeoutMs);
+    function expire() {
+      log.info(
+        { mode: options.mode, seconds: writeTimeoutMs / 1000 },
+        "client stopped reading: disconnected",
+      );
+      res.destroy();
+    }
+    const onDrain = () => {
+      clearTimeout(timer);
+      timer = setTimeout(expire, writeTimeoutMs);
+    };
+    socket?.on("drain", onDrain);
+    const done = () => {
+      clearTimeout(timer);
+      socket?.off("drain", onDrain);
+    };
+    res.once("finish", done);
+    res.once("close", done);
   }
 
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
@@ -152,10 +197,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<{ response: ProxyResponse; close: boolean }> {
+  ): Promise<{ response: ProxyResponse; close: boolean; ticket?: Ticket }> {
     const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
     const remote = req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
+    const methodRefused = refusedMethod(req.method ?? "GET");
+    if (methodRefused) return { response: refusalResponse(methodRefused), close: true };
     const headers = pairsFromRaw(req.rawHeaders);
     // node:http refuses this already (strict parser); kept as a guard should that ever be relaxed.
     if (
@@ -177,6 +224,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
     if ("status" in target) return fail(target);
     if (target.kind === "own-page") {
+      // The pages tell who uses the daemon and how (metrics by status, health reasons): the token guards them
+      // too, unless --public-health says a load balancer must reach /healthz without one.
+      if (options.proxyToken !== undefined && !options.publicHealth) {
+        const given = req.headers["proxy-authorization"] ?? req.headers.authorization;
+        const denied = checkProxyToken(options.proxyToken, given);
+        if (denied) return fail(denied, false);
+      }
       return {
         response: await ownPage(req.method ?? "GET", target.path, options.health, metrics),
         close: false,
@@ -200,6 +254,41 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         ),
       );
     }
+    // Chunked bodies declare no size: the most they may become is held for them.
+    const reserve =
+      declared !== undefined ? Number(declared) : req.headers["transfer-encoding"] ? options.maxBodyBytes : 0;
+    const ticket = admission.admit(reserve);
+    if (typeof ticket === "string") {
+      return {
+        response: refusalResponse(
+          refuse(
+            "daemon-busy",
+            ticket === "in-flight"
+              ? "the daemon is handling its --max-in-flight limit of requests; retry shortly"
+              : "the daemon holds its limit of request and answer bodies in memory (derived from --max-body); retry shortly",
+            [["Retry-After", "1"]],
+          ),
+        ),
+        close: reserve > 0,
+      };
+    }
+    try {
+      return { ...(await exchangeBody(req, res, target, headers, remote, ticket)), ticket };
+    } catch (error) {
+      ticket.release();
+      throw error;
+    }
+  }
+
+  async function exchangeBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: { authority: string; path: string; query: Array<[string, string]> },
+    headers: HeaderPairs,
+    remote: string | undefined,
+    ticket: Ticket,
+  ): Promise<{ response: ProxyResponse; close: boolean }> {
+    const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
     const body = await readRequestBody(req, options.maxBodyBytes);
     if (body.kind === "too-large") {
       return fail(
@@ -233,6 +322,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       abort.signal,
     );
     res.off("close", onClose);
+    ticket.hold(response.body.length);
     return { response, close: false };
   }
 
@@ -242,10 +332,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     metrics.inFlight.inc();
     let host = "-";
     let status = 500;
+    let ticket: Ticket | undefined;
     try {
-      const { response, close } = await answer(req, res, (h) => {
+      const answered = await answer(req, res, (h) => {
         host = h;
       });
+      ticket = answered.ticket;
+      const { response, close } = answered;
       status = response.statusCode;
       if (!res.destroyed) writeResponse(req, res, response, close);
     } catch (err) {
@@ -256,6 +349,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       if (!res.headersSent && !res.destroyed)
         writeResponse(req, res, errorResponse(daemonError(500, "internal error in the daemon")), true);
     } finally {
+      // The answer's bytes are held until the socket has taken them all (or the client is gone).
+      if (ticket) {
+        const held = ticket;
+        if (res.writableFinished || res.destroyed) held.release();
+        else {
+          res.once("finish", () => held.release());
+          res.once("close", () => held.release());
+        }
+      }
       inFlight--;
       metrics.inFlight.dec();
       record(req.method ?? "-", host, status, started);
@@ -263,13 +365,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     }
   }
 
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
+  server.on("request", (req: IncomingMessage, res: ServerResponse) =>
+    serialise(req, res, () => handle(req, res)),
+  );
 
   // Expect: 100-continue: refuse an oversized body before the client sends it.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared <= options.maxBodyBytes) res.writeContinue();
-    void handle(req, res);
+    serialise(req, res, () => handle(req, res));
   });
 
   server.on("connect", (req: IncomingMessage, socket: Duplex) => {

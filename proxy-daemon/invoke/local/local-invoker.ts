@@ -39,6 +39,8 @@ export class LocalInvoker implements Invoker {
     const context = {
       awsRequestId: `local-${process.pid}-${Date.now()}`,
       getRemainingTimeInMillis: () => deadline - Date.now(),
+      // The client went away (or the daemon's timer fired): the handler stops its upstream fetch at once.
+      abortSignal: signal,
     };
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<InvokeOutcome>((resolve) => {

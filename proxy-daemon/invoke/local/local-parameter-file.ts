@@ -9,6 +9,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import type { Parameter, ParameterSource } from "../../../lambda/parameters/parameter-source";
+import { jsonErrorPosition } from "./json-error-position";
 
 export type WarnFn = (fields: Record<string, unknown>, message: string) => void;
 
@@ -27,8 +28,10 @@ export function parseParameterFile(text: string): Map<string, string> | string {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    return `not valid JSON: ${(err as Error).message}`;
+  } catch {
+    // Never Node's message: it quotes the text around the error, which is part of a secret.
+    const { line, column } = jsonErrorPosition(text);
+    return `not valid JSON at line ${line}, column ${column} (the file's text is not shown: it may hold secrets)`;
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return 'expected a JSON object of parameter names to values, e.g. {"/api.github.com/headers/Authorization": "token ..."}';
