@@ -392,6 +392,30 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         socket.destroy();
         return;
       }
+      // llhttp does not know TRACK (Microsoft's TRACE) and fails it as an invalid method: answer it as TRACE.
+      const rawPacket = (err as { rawPacket?: unknown }).rawPacket;
+      if (
+        err.code === "HPE_INVALID_METHOD" &&
+        Buffer.isBuffer(rawPacket) &&
+        /^TRACK /i.test(rawPacket.toString("latin1", 0, 6))
+      ) {
+        const refusal = refusedMethod("TRACK");
+        if (refusal) {
+          const response = refusalResponse(refusal);
+          const head = [
+            `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
+            ...response.headers.map(([n, v]) => `${n}: ${v}`),
+            "Connection: close",
+          ];
+          socket.end(
+            Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), response.body]),
+            () => socket.destroy(),
+          );
+          metrics.requests.inc({ status: String(refusal.status) });
+          log.info({ method: "TRACK", host: "-", status: refusal.status, mode: options.mode }, "request");
+          return;
+        }
+      }
       const { status, message } = clientErrorStatus(err);
       socket.end(rawResponse(status, message), () => socket.destroy());
       metrics.requests.inc({ status: String(status) });
