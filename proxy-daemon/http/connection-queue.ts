@@ -8,8 +8,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
-/** Requests parsed from one chunk before the pause takes effect; more is a hostile client. */
-export const MAX_QUEUED_PER_CONNECTION = 32;
+/**
+ * Requests parsed before the pause takes effect (one read holds up to 64 KB of pipelined request heads; each
+ * waiting request costs about 2 KB); more than this is a hostile client, and its connection is closed.
+ */
+export const MAX_QUEUED_PER_CONNECTION = 256;
 
 interface ConnectionState {
   busy: boolean;
@@ -33,6 +36,13 @@ export function serialise(req: IncomingMessage, res: ServerResponse, start: () =
   const current = state;
   const run = () => {
     current.busy = true;
+    // Reading this request's body resumes the socket (Node's IncomingMessage does): once the body is in,
+    // pause it again if requests are waiting, so nothing more is parsed until their turn.
+    const repause = () => {
+      if (current.pausedByUs && current.waiting.length > 0 && !socket.destroyed) socket.pause();
+    };
+    if (req.complete) repause();
+    else req.once("end", repause);
     void start().then(() => {
       // The answer may still be in the socket's buffer: the next request waits for all of it to be handed on.
       if (res.writableFinished || res.destroyed) next();
