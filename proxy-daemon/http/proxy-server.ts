@@ -5,20 +5,21 @@
  * with Transfer-Encoding, the classic smuggling vector, RFC 9112 §6.3) is refused before our code runs.
  * Everything else that can go wrong gets a status and a one-line body naming the cause.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { responseHeadersForClient } from "../../lambda/core/header-filter";
+import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import { refusedMethod } from "../../lambda/core/method-policy";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
-import { refusalResponse, refuse } from "../../lambda/core/refusal";
+import {
+  isRefusal,
+  type Refusal,
+  type RefusalCode,
+  refusalCodeOf,
+  refusalResponse,
+  refuse,
+} from "../../lambda/core/refusal";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
@@ -26,9 +27,9 @@ import type { DaemonMetrics } from "../observe/metrics";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
 import { Admission, bufferedBytesBudget, type Ticket } from "./admission";
 import { serialise } from "./connection-queue";
-import { type DaemonError, daemonError, ERROR_MARKER, errorBody, errorResponse } from "./error-responses";
 import { ownPage } from "./own-pages";
 import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
+import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
 import { resolveTarget, type SelfNames } from "./request-target";
 import { exchange } from "./signing-exchange";
@@ -66,7 +67,6 @@ export interface ProxyServer {
 }
 
 /** Limits chosen on purpose rather than inherited (slowloris, oversized headers). */
-const MAX_HEADER_BYTES = 16 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
@@ -76,37 +76,20 @@ const CONNECT_REFUSAL =
 
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
-function rawResponse(status: number, message: string, extra: Array<[string, string]> = []): string {
-  const body = errorBody(daemonError(status, message));
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
-    "Content-Type: text/plain; charset=utf-8",
-    `Content-Length: ${body.length}`,
-    "Connection: close",
-    `${ERROR_MARKER}: 1`,
-    ...extra.map(([n, v]) => `${n}: ${v}`),
-  ];
-  return `${head.join("\r\n")}\r\n\r\n${body.toString("utf8")}`;
-}
+/**
+ * What the writer gets, written as it is (only framing is recomputed): an own answer (a refusal, or an own
+ * page), or a relayed one, which its invoker has already filtered for the client (the core in local mode, the
+ * Lambda invoker on arrival). So an own 407 keeps its Proxy-Authenticate challenge (RFC 9110 §11.7.1) and a
+ * relayed one never carries one, with no strip-and-re-add.
+ */
+type Answer =
+  | { kind: "own"; response: ProxyResponse; code?: RefusalCode; close: boolean }
+  | { kind: "relayed"; response: ProxyResponse; code?: RefusalCode; close: boolean };
 
-/** Parser errors from node:http (llhttp codes) -> status and cause. */
-function clientErrorStatus(err: NodeJS.ErrnoException): { status: number; message: string } {
-  switch (err.code) {
-    case "HPE_HEADER_OVERFLOW":
-      return { status: 431, message: `request headers are larger than ${MAX_HEADER_BYTES} bytes` };
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return { status: 408, message: "the request was not received in time" };
-    case "HPE_UNEXPECTED_CONTENT_LENGTH":
-      return {
-        status: 400,
-        message:
-          "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
-      };
-    default: {
-      const reason = (err as { reason?: string }).reason ?? err.message;
-      return { status: 400, message: `malformed HTTP request: ${reason}` };
-    }
-  }
+function own(outcome: ProxyResponse | Refusal, close = false): Answer {
+  return isRefusal(outcome)
+    ? { kind: "own", response: refusalResponse(outcome), code: outcome.code, close }
+    : { kind: "own", response: outcome, close };
 }
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -132,27 +115,27 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     requireHostHeader: false,
   });
 
-  function record(method: string, host: string, status: number, started: number): void {
+  function record(
+    method: string,
+    host: string,
+    status: number,
+    started: number,
+    code: RefusalCode | undefined,
+  ): void {
     const seconds = (performance.now() - started) / 1000;
     metrics.requests.inc({ status: String(status) });
     metrics.duration.observe({ status: String(status) }, seconds);
-    log.info({ method, host, status, ms: Math.round(seconds * 10000) / 10, mode: options.mode }, "request");
+    if (code !== undefined) metrics.refusals.inc({ code });
+    const fields = { method, host, status, ms: Math.round(seconds * 10000) / 10, mode: options.mode };
+    log.info(code === undefined ? fields : { ...fields, code }, "request");
   }
 
-  function writeResponse(
-    req: IncomingMessage,
-    res: ServerResponse,
-    response: ProxyResponse,
-    close: boolean,
-  ): void {
-    const headers: HeaderPairs = responseHeadersForClient(response.headers).filter(
+  function writeResponse(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+    const { response } = answer;
+    const close = answer.close;
+    const headers: HeaderPairs = response.headers.filter(
       ([name]) => name.toLowerCase() !== "content-length" || req.method === "HEAD",
     );
-    // Proxy-* headers are dropped as hop-by-hop, but a 407 from this proxy itself (--proxy-token) must carry its
-    // own challenge (RFC 9110 §11.7.1); the function's answers never carry one (it filters them too).
-    if (response.statusCode === 407) {
-      headers.push(...response.headers.filter(([name]) => name.toLowerCase() === "proxy-authenticate"));
-    }
     if (req.method !== "HEAD" && !NO_BODY_STATUS(response.statusCode)) {
       headers.push(["Content-Length", String(response.body.length)]);
     }
@@ -197,12 +180,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<{ response: ProxyResponse; close: boolean; ticket?: Ticket }> {
-    const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
+    setTicket: (t: Ticket) => void,
+  ): Promise<Answer> {
+    const fail = (refusal: Refusal, close = true) => own(refusal, close);
     const remote = req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
     const methodRefused = refusedMethod(req.method ?? "GET");
-    if (methodRefused) return { response: refusalResponse(methodRefused), close: true };
+    if (methodRefused) return fail(methodRefused);
     const headers = pairsFromRaw(req.rawHeaders);
     // node:http refuses this already (strict parser); kept as a guard should that ever be relaxed.
     if (
@@ -210,8 +194,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       headerValues(headers, "content-length").length > 0
     ) {
       return fail(
-        daemonError(
-          400,
+        refuse(
+          "request-malformed",
           "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
         ),
       );
@@ -219,10 +203,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     // node:http keeps only the first of several Host lines; RFC 9112 §3.2 says refuse such a request (400),
     // so two parties can never disagree about which host picks the secrets.
     if (headerValues(headers, "host").length > 1) {
-      return fail(daemonError(400, "malformed request: more than one Host header (RFC 9112 §3.2)"));
+      return fail(
+        refuse("host-header-duplicate", "malformed request: more than one Host header (RFC 9112 §3.2)"),
+      );
     }
     const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
-    if ("status" in target) return fail(target);
+    if (isRefusal(target)) return fail(target);
     if (target.kind === "own-page") {
       // The pages tell who uses the daemon and how (metrics by status, health reasons): the token guards them
       // too, unless --public-health says a load balancer must reach /healthz without one.
@@ -231,10 +217,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         const denied = checkProxyToken(options.proxyToken, given);
         if (denied) return fail(denied, false);
       }
-      return {
-        response: await ownPage(req.method ?? "GET", target.path, options.health, metrics),
-        close: false,
-      };
+      return own(await ownPage(req.method ?? "GET", target.path, options.health, metrics));
     }
     setHost(target.authority);
     if (options.proxyToken !== undefined) {
@@ -243,13 +226,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     }
     const notReady = options.notReadyReason();
     if (notReady !== undefined)
-      return fail(daemonError(503, `signer not ready: ${notReady}`, [["Retry-After", "5"]]));
+      return fail(refuse("signer-not-ready", `signer not ready: ${notReady}`, [["Retry-After", "5"]]));
 
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > options.maxBodyBytes) {
       return fail(
-        daemonError(
-          413,
+        refuse(
+          "body-too-large",
           `request body of ${declared} bytes is over the --max-body limit of ${options.maxBodyBytes} bytes`,
         ),
       );
@@ -259,44 +242,26 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       declared !== undefined ? Number(declared) : req.headers["transfer-encoding"] ? options.maxBodyBytes : 0;
     const ticket = admission.admit(reserve);
     if (typeof ticket === "string") {
-      return {
-        response: refusalResponse(
-          refuse(
-            "daemon-busy",
-            ticket === "in-flight"
-              ? "the daemon is handling its --max-in-flight limit of requests; retry shortly"
-              : "the daemon holds its limit of request and answer bodies in memory (derived from --max-body); retry shortly",
-            [["Retry-After", "1"]],
-          ),
-        ),
-        close: reserve > 0,
-      };
+      const message =
+        ticket === "in-flight"
+          ? "the daemon is handling its --max-in-flight limit of requests; retry shortly"
+          : "the daemon holds its limit of request and answer bodies in memory (4 x --max-body); retry shortly";
+      return fail(refuse("daemon-busy", message, [["Retry-After", "1"]]), reserve > 0);
     }
-    try {
-      return { ...(await exchangeBody(req, res, target, headers, remote, ticket)), ticket };
-    } catch (error) {
-      ticket.release();
-      throw error;
-    }
-  }
-
-  async function exchangeBody(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: { authority: string; path: string; query: Array<[string, string]> },
-    headers: HeaderPairs,
-    remote: string | undefined,
-    ticket: Ticket,
-  ): Promise<{ response: ProxyResponse; close: boolean }> {
-    const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
+    setTicket(ticket);
     const body = await readRequestBody(req, options.maxBodyBytes);
     if (body.kind === "too-large") {
       return fail(
-        daemonError(413, `request body is over the --max-body limit of ${options.maxBodyBytes} bytes`),
+        refuse(
+          "body-too-large",
+          `request body is over the --max-body limit of ${options.maxBodyBytes} bytes`,
+        ),
       );
     }
     if (body.kind === "aborted")
-      return fail(daemonError(400, "the client closed the connection before sending the whole body"));
+      return fail(
+        refuse("body-incomplete", "the client closed the connection before sending the whole body"),
+      );
 
     const abort = new AbortController();
     const onClose = () => {
@@ -306,7 +271,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const response = await exchange(
       {
         method: req.method ?? "GET",
-        authority: target.authority,
+        host: target.host,
         path: target.path,
         query: target.query,
         headers,
@@ -322,8 +287,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       abort.signal,
     );
     res.off("close", onClose);
-    ticket.hold(response.body.length);
-    return { response, close: false };
+    if (!isRefusal(response)) ticket.hold(response.body.length);
+    if (isRefusal(response)) return own(response);
+    // The function strips an upstream's marker, so a marker here is the function's own answer.
+    const code = refusalCodeOf(response.headers);
+    return code === undefined
+      ? { kind: "relayed", response, close: false }
+      : { kind: "relayed", response, code, close: false };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -332,26 +302,34 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     metrics.inFlight.inc();
     let host = "-";
     let status = 500;
+    let code: RefusalCode | undefined;
     let ticket: Ticket | undefined;
     try {
-      const answered = await answer(req, res, (h) => {
-        host = h;
-      });
-      ticket = answered.ticket;
-      const { response, close } = answered;
-      status = response.statusCode;
-      if (!res.destroyed) writeResponse(req, res, response, close);
+      const outcome = await answer(
+        req,
+        res,
+        (h) => {
+          host = h;
+        },
+        (t) => {
+          ticket = t;
+        },
+      );
+      status = outcome.response.statusCode;
+      code = outcome.code;
+      if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },
         "unexpected error while proxying",
       );
+      code = "internal-error";
       if (!res.headersSent && !res.destroyed)
-        writeResponse(req, res, errorResponse(daemonError(500, "internal error in the daemon")), true);
+        writeResponse(req, res, own(refuse("internal-error", "internal error in the daemon"), true));
     } finally {
-      // The answer's bytes are held until the socket has taken them all (or the client is gone).
-      if (ticket) {
-        const held = ticket;
+      // The bodies are held until the socket has taken the whole answer (or the client is gone).
+      const held = ticket;
+      if (held) {
         if (res.writableFinished || res.destroyed) held.release();
         else {
           res.once("finish", () => held.release());
@@ -360,7 +338,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       }
       inFlight--;
       metrics.inFlight.dec();
-      record(req.method ?? "-", host, status, started);
+      record(req.method ?? "-", host, status, started, code);
       if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
     }
   }
@@ -379,10 +357,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   server.on("connect", (req: IncomingMessage, socket: Duplex) => {
     const started = performance.now();
     socket.on("error", () => socket.destroy());
-    socket.end(
-      rawResponse(405, CONNECT_REFUSAL, [["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]]),
-    );
-    record("CONNECT", req.url ?? "-", 405, started);
+    const refusal = refuse("connect-refused", CONNECT_REFUSAL, [
+      ["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"],
+    ]);
+    socket.end(rawRefusal(refusal));
+    record("CONNECT", req.url ?? "-", refusal.status, started, refusal.code);
   });
 
   server.on(
@@ -392,34 +371,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         socket.destroy();
         return;
       }
-      // llhttp does not know TRACK (Microsoft's TRACE) and fails it as an invalid method: answer it as TRACE.
-      const rawPacket = (err as { rawPacket?: unknown }).rawPacket;
-      if (
-        err.code === "HPE_INVALID_METHOD" &&
-        Buffer.isBuffer(rawPacket) &&
-        /^TRACK /i.test(rawPacket.toString("latin1", 0, 6))
-      ) {
-        const refusal = refusedMethod("TRACK");
-        if (refusal) {
-          const response = refusalResponse(refusal);
-          const head = [
-            `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
-            ...response.headers.map(([n, v]) => `${n}: ${v}`),
-            "Connection: close",
-          ];
-          socket.end(
-            Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), response.body]),
-            () => socket.destroy(),
-          );
-          metrics.requests.inc({ status: String(refusal.status) });
-          log.info({ method: "TRACK", host: "-", status: refusal.status, mode: options.mode }, "request");
-          return;
-        }
-      }
-      const { status, message } = clientErrorStatus(err);
-      socket.end(rawResponse(status, message), () => socket.destroy());
+      const refusal = clientErrorRefusal(err, MAX_HEADER_BYTES);
+      const { status, code, message } = refusal;
+      socket.end(rawRefusal(refusal), () => socket.destroy());
       metrics.requests.inc({ status: String(status) });
-      log.info({ method: "-", host: "-", status, mode: options.mode, error: message }, "request");
+      metrics.refusals.inc({ code });
+      log.info({ method: "-", host: "-", status, code, mode: options.mode, error: message }, "request");
     },
   );
 
