@@ -109,4 +109,32 @@ describe("parseCli", () => {
   ])("refuses %j with a message naming the problem", (argv, message) => {
     expect(usage(argv)).toMatch(message);
   });
+  it("refuses an --allow that lists no network instead of allowing everyone", () => {
+    expect(usage(["--local", "p.json", "--allow", " , "])).toMatch(/--allow lists no network/);
+    expect(usage(["--local", "p.json"], { SSM_SIGN_PROXY_ALLOW: "," })).toMatch(/--allow lists no network/);
+    expect(run(["--local", "p.json"]).allow.cidrs).toEqual([]);
+  });
+
+  it("reads --public-health, --max-in-flight and --write-timeout, with defaults 64 and 30 s", () => {
+    const defaults = run(["--local", "p.json"]);
+    expect([defaults.publicHealth, defaults.maxInFlight, defaults.writeTimeoutSeconds]).toEqual([
+      false,
+      64,
+      30,
+    ]);
+    const set = run([
+      "--local",
+      "p.json",
+      "--public-health",
+      "--max-in-flight",
+      "8",
+      "--write-timeout",
+      "2.5",
+    ]);
+    expect([set.publicHealth, set.maxInFlight, set.writeTimeoutSeconds]).toEqual([true, 8, 2.5]);
+    expect(run(["--local", "p.json"], { SSM_SIGN_PROXY_PUBLIC_HEALTH: "1" }).publicHealth).toBe(true);
+    expect(usage(["--local", "p.json", "--max-in-flight", "0"])).toMatch(
+      /--max-in-flight must be a positive integer/,
+    );
+  });
 });
