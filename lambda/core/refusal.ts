@@ -33,6 +33,7 @@ export const REFUSAL_STATUS = {
   "client-not-allowed": 403,
   "proxy-token-required": 407,
   "proxy-token-invalid": 407,
+  "page-token-required": 401,
   // Parameters.
   "no-parameters": 407,
   "reserved-host-name": 407,

@@ -28,6 +28,7 @@ import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./a
 import { Admission, bufferedBytesBudget, type Ticket } from "./admission";
 import { serialise } from "./connection-queue";
 import { ownPage } from "./own-pages";
+import { checkPageToken } from "./page-token";
 import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
 import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
@@ -213,8 +214,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       // The pages tell who uses the daemon and how (metrics by status, health reasons): the token guards them
       // too, unless --public-health says a load balancer must reach /healthz without one.
       if (options.proxyToken !== undefined && !options.publicHealth) {
-        const given = req.headers["proxy-authorization"] ?? req.headers.authorization;
-        const denied = checkProxyToken(options.proxyToken, given);
+        const denied = checkPageToken(
+          options.proxyToken,
+          req.headers.authorization ?? req.headers["proxy-authorization"],
+        );
         if (denied) return fail(denied, false);
       }
       return own(await ownPage(req.method ?? "GET", target.path, options.health, metrics));

@@ -315,6 +315,14 @@ const cases: Record<RefusalCode, Case> = {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
     message: /does not match the daemon's --proxy-token/,
   },
+  "page-token-required": {
+    provoke: () =>
+      raw(
+        tokenDaemon,
+        `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${tokenDaemon.port}\r\nConnection: close\r\n\r\n`,
+      ),
+    message: /the daemon's pages need Authorization: Bearer/,
+  },
   "no-parameters": {
     provoke: () => get(local, "http://no-params.example/"),
     message: /^no parameters for host no-params\.example: create one under \/no-params\.example\//,

@@ -1,7 +1,8 @@
 /**
  * `--proxy-token` guards the daemon's own pages too: /metrics tells who uses which API at what rate, /healthz
- * the signer's state. `--public-health` opens both again (a load balancer cannot send a token). Built daemon,
- * --local mode.
+ * the signer's state. `--public-health` opens both again (a load balancer cannot send a token). The pages are
+ * asked for directly, so the refusal is an origin server's 401 (fetch() turns a 407 into a network error).
+ * Built daemon, --local mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
@@ -35,12 +36,13 @@ describe("own pages with --proxy-token", () => {
   it.each([
     "/healthz",
     "/metrics",
-  ])("%s needs the token: 407 without it, 200 with either header", async (path) => {
+  ])("%s needs the token: 401 without it, 200 with either header", async (path) => {
     const refused = await page(guarded, path);
-    expect(refused.status).toBe(407);
-    expect(header(refused, "x-ssm-sign-proxy-error")).toBe("proxy-token-required");
+    expect(refused.status).toBe(401);
+    expect(header(refused, "x-ssm-sign-proxy-error")).toBe("page-token-required");
+    expect(header(refused, "www-authenticate")).toMatch(/^Bearer/);
     expect(refused.body.toString()).not.toMatch(/ssm_sign_proxy_requests_total|"status"/);
-    expect((await page(guarded, path, "Authorization: Bearer wrong\r\n")).status).toBe(407);
+    expect((await page(guarded, path, "Authorization: Bearer wrong\r\n")).status).toBe(401);
     expect((await page(guarded, path, `Authorization: Bearer ${TOKEN}\r\n`)).status).toBe(200);
     expect((await page(guarded, path, `Proxy-Authorization: Bearer ${TOKEN}\r\n`)).status).toBe(200);
   });

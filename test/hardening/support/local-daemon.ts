@@ -28,6 +28,13 @@ export interface SignedSetup {
   stop(): Promise<void>;
 }
 
+/** `--proxy-token` guards /metrics too: the leak search reads it with the daemon's token. */
+function pageAuthorization(args: string[]): Record<string, string> {
+  const at = args.indexOf("--proxy-token");
+  const token = at === -1 ? undefined : args[at + 1];
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
 export function signingParameters(hostKey: string, prefix = "") {
   const apiKey = canaryValue("header");
   const username = canaryValue("user");
@@ -73,7 +80,11 @@ export async function startSignedSetup(
     url: (path) => `http://localhost:${upstream.port}${path}`,
     async leaks() {
       const metrics =
-        daemon.child.exitCode === null ? await (await fetch(`${daemon.proxyUrl}/metrics`)).text() : "";
+        daemon.child.exitCode === null
+          ? await (
+              await fetch(`${daemon.proxyUrl}/metrics`, { headers: pageAuthorization(extraArgs) })
+            ).text()
+          : "";
       return findLeaks(canaries, {
         "daemon output": daemon.output(),
         "error bodies": errorBodies.join("\n"),
