@@ -3,7 +3,8 @@
  * in Lambda mode, with canary parameter values (header, basic user and password, query), and then searches
  * everything those runs produced for them: every log line of the daemon and the function, every error body the
  * proxy made up, /metrics, and the text of any exception a client saw. No canary may appear, in raw, base64
- * `user:password` or percent-encoded form. The one documented exception is the upstream's `/echo` answer: it is
+ * `user:password` or percent-encoded form. TRACE and a hostile upstream's URL-reflecting answers (a redirect that
+ * keeps the query, a login wall, an Express 404 page) are searched too, headers and body. The one documented exception is the upstream's `/echo` answer: it is
  * the API's own answer and returns the request it received, secrets included; it is never searched.
  */
 import { readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../support/free-port";
 import { findLeaks } from "./support/canary";
 import { recordSection } from "./support/figures";
+import { type HostileUpstream, startHostileUpstream } from "./support/hostile-upstream";
 import { type LambdaStack, startLambdaStack } from "./support/lambda-stack";
 import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
 import { header, rawExchange } from "./support/raw-client";
@@ -23,6 +25,32 @@ interface Seen {
 /** Statuses each scenario got, per mode: the figures, and proof the scenarios really ran. */
 const ran: Record<string, Record<string, number>> = { local: {}, lambda: {} };
 const exceptions: string[] = [];
+
+/**
+ * TRACE and the URL-reflecting answers of the hostile upstream (a redirect keeping the query, a login wall, an
+ * Express 404): what the client got, headers and body, goes into the leak search.
+ */
+async function reflectionScenarios(
+  port: number,
+  hostileHost: string,
+  record: (name: string, status: number, text: string) => void,
+): Promise<void> {
+  const exchange = async (name: string, method: string, host: string, target: string) => {
+    const response = await capture(async () => {
+      const raw = await rawExchange(
+        port,
+        `${method} http://${host}${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      return { status: raw.status, body: `${JSON.stringify(raw.headers)}\n${raw.body.toString("utf8")}` };
+    });
+    record(name, response.status, response.body);
+    return response;
+  };
+  expect((await exchange("TRACE", "TRACE", hostileHost, "/")).status).toBe(405);
+  expect((await exchange("reflected redirect", "GET", hostileHost, "/dir?page=2")).status).toBe(301);
+  expect((await exchange("reflected login wall", "GET", hostileHost, "/private?x=1")).status).toBe(302);
+  expect((await exchange("reflected 404 page", "GET", hostileHost, "/missing/page")).status).toBe(404);
+}
 
 afterAll(() => {
   const count = Object.values(ran).reduce((n, m) => n + Object.keys(m).length, 0);
@@ -47,15 +75,25 @@ async function capture(run: () => Promise<Seen>): Promise<Seen> {
 describe("canaries, local mode", () => {
   let setup: SignedSetup;
   let refusedPort: number;
+  let hostile: HostileUpstream;
 
   beforeAll(async () => {
     setup = await startSignedSetup(["--timeout", "2"]);
     refusedPort = await getFreePort();
+    hostile = await startHostileUpstream();
+    const hostileParams = signingParameters(`localhost_${hostile.port}`);
+    setup.canaries.values.push(...hostileParams.canaries.values);
+    setup.canaries.needles.push(...hostileParams.canaries.needles);
     const current = JSON.parse(readFileSync(setup.params.path, "utf8")) as Record<string, string>;
-    setup.params.write({ ...current, ...signingParameters(`localhost_${refusedPort}`).params });
+    setup.params.write({
+      ...current,
+      ...signingParameters(`localhost_${refusedPort}`).params,
+      ...hostileParams.params,
+    });
   });
   afterAll(async () => {
     await setup?.stop();
+    await hostile?.stop();
   });
 
   const send = (name: string, url: string, hostOverride?: string) =>
@@ -85,6 +123,13 @@ describe("canaries, local mode", () => {
     expect((await send("upstream stalls", setup.url("/stall"))).status).toBe(504);
   });
 
+  it("runs TRACE and URL reflection", async () => {
+    await reflectionScenarios(setup.daemon.port, `localhost:${hostile.port}`, (name, status, text) => {
+      (ran.local as Record<string, number>)[name] = status;
+      setup.errorBodies.push(text);
+    });
+  });
+
   it("no canary in the daemon's output, error bodies, /metrics or exception text", async () => {
     const inExceptions = findLeaks(setup.canaries, { "exception text": exceptions.join("\n") });
     expect([...(await setup.leaks()), ...inExceptions]).toEqual([]);
@@ -94,6 +139,8 @@ describe("canaries, local mode", () => {
 describe("canaries, Lambda mode", () => {
   let stack: LambdaStack;
   let refusedPort: number;
+  let hostile: HostileUpstream;
+  const reflected: string[] = [];
 
   beforeAll(async () => {
     stack = await startLambdaStack({
@@ -106,9 +153,12 @@ describe("canaries, Lambda mode", () => {
     await stack.addHost(`localhost_${refusedPort}`);
     await stack.addHost("cold-denied.example");
     await stack.addHost("cold-throttled.example");
+    hostile = await startHostileUpstream();
+    await stack.addHost(`localhost_${hostile.port}`);
   });
   afterAll(async () => {
     await stack?.stop();
+    await hostile?.stop();
   });
 
   const send = (name: string, url: string) =>
@@ -156,7 +206,19 @@ describe("canaries, Lambda mode", () => {
     expect(stack.lambda.process.allOutput()).toContain("serving stale parameters");
   });
 
+  it("runs TRACE and URL reflection", async () => {
+    await reflectionScenarios(stack.daemon.port, `localhost:${hostile.port}`, (name, status, text) => {
+      (ran.lambda as Record<string, number>)[name] = status;
+      reflected.push(text);
+    });
+  });
+
   it("no canary in the daemon's or the function's output, error bodies, /metrics or exception text", async () => {
-    expect(await stack.leaks({ "exception text": exceptions.join("\n") })).toEqual([]);
+    expect(
+      await stack.leaks({
+        "exception text": exceptions.join("\n"),
+        "reflected answers": reflected.join("\n"),
+      }),
+    ).toEqual([]);
   });
 });
