@@ -1,5 +1,5 @@
 /**
- * Rewrites README.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
+ * Rewrites docs/reliability.md's generated section from test/hardening/results.json (the figures of the last run).
  * Usage: npx tsx test/hardening/refresh-readme.ts
  * Only the text between `<!-- section:reliability -->` and `<!-- /section:reliability -->` is replaced.
  */
@@ -41,9 +41,25 @@ const faultCount =
   list(ssmFaults.survived).length +
   (list(expiry.proven).length > 0 ? 1 : 0);
 const canaryModes = (canary.ran ?? {}) as Record<string, Record<string, number>>;
+const reflection = get("reflection");
+const memory = get("memoryBounds");
+const flood = get("cacheFlood");
+const hostileParameters = get("hostileParameters");
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+const pipelining = record(memory.pipelining);
+const uploads = record(memory.uploadStorm);
+const floodRun = record(flood.flood);
+const mib = (bytes: unknown): string =>
+  typeof bytes === "number" ? num(Math.round((bytes / 1024 / 1024) * 10) / 10) : "–";
+const statuses = (value: unknown): string =>
+  Object.entries(record(value))
+    .map(([status, count]) => `${num(count)} × ${status === "0" ? "closed before the answer" : status}`)
+    .join(", ") || "–";
+const reflectionModes = Object.keys(record(reflection.statuses)).join(" and ") || "–";
 
 const section = `${START}
-## Reliability
+# Reliability
 
 The hardening suite (\`test/hardening/\`) runs in \`npm test\`; \`npm run soak\` runs its long version (\`SOAK=1\`).
 \`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this section is generated from that file
@@ -100,18 +116,46 @@ delay ${num(slowloris.realRequestsServedMeanwhile)} real requests; \`headersTime
 rebinding case runs the handler in a private mount and network namespace (\`unshare\`) whose /etc/hosts maps a
 name to 169.254.169.254, with a listener on that address that counts no connection.
 
+**Hostile clients and upstreams** (second round; \`reflection\`, \`memory-bounds\`, \`cache-flood\`,
+\`hostile-parameters\` suites):
+
+- *TRACE and URL reflection*, ${reflectionModes} mode, against an upstream that echoes TRACE and reflects the URL
+  the way ordinary servers do: \`TRACE\`/\`TRACK\` are 405 \`trace-refused\` and never forwarded; a trailing-slash
+  redirect keeping the query (\`Location\`, \`Content-Location\`, \`Link\`, \`Refresh\`), a login wall's \`next=\` and an
+  Express 404 page quoting the rewritten path reach the client with every form of the secret (raw,
+  percent-encoded once or twice, form-encoded, base64 \`user:password\`) replaced by \`[redacted by ssm-sign-proxy]\`
+  (headers, and the body of 3xx-5xx text answers); an upstream \`101\` is an immediate 502 \`upstream-upgrade\` (was a
+  504 after \`--timeout\`); an upstream's own \`x-ssm-sign-proxy-error\` is dropped.
+- *Pipelining*: ${num(pipelining.requests)} requests for ${mib(pipelining.answerBytes)} MiB answers on one
+  connection that never reads (was 504–576 MB of added RSS): ${num(pipelining.upstreamFetches)} upstream fetches in all
+  (requests on a connection run one at a time, the socket paused), peak RSS ${num(pipelining.peakRssMiB)} MiB
+  (${num(pipelining.rssBeforeMiB)} MiB before), a real client on another connection served meanwhile, the reader
+  disconnected after \`--write-timeout\`.
+- *Upload storm*: ${num(uploads.uploads)} concurrent ${mib(uploads.uploadBytes)} MiB uploads (was about 700 MB added):
+  ${statuses(uploads.statuses)} (503 \`daemon-busy\` with \`Retry-After\` beyond the body budget of 4 × \`--max-body\`),
+  peak RSS ${num(uploads.peakRssMiB)} MiB; limit asserted: ${num(memory.rssLimitMiB)} MiB. A client that hangs up
+  cancels the upstream fetch within ${num(memory.cancelAfterHangUpMs)} ms.
+- *Cache flood*, the built bundle: ${num(floodRun.names)} distinct unknown host names in ${num(floodRun.seconds)} s cost
+  ${num(floodRun.ssmReads)} Parameter Store reads (budget ${num(floodRun.budget)}: 100, then 10/s per instance; was one
+  read per name) and were answered ${statuses(floodRun.codes)}; the real host's entry survived (negative entries
+  have their own set, hits refresh an entry's place): with SSM then throttled it was served ${record(flood.realHostAfterFlood).servedFrom ?? "–"}.
+- *Hostile parameters*: ${num(hostileParameters.refusedHeaderNames)} header names the proxy owns (\`Host\`,
+  \`Content-Length\`, \`Transfer-Encoding\`, \`Proxy-*\`, …) ignored with a \`parameter ignored\` warning; a lone surrogate
+  in a \`queries/\` value ignored (was a 502 \`URIError\` on every request); \`€\` reported as non-ASCII; a broken
+  parameter file reported by line and column only; \`__proto__\`/\`constructor\` headers pass as ordinary headers.
+
 **Secrets.** Every suite injects canary values (header, basic user and password, query) and fails if any of
 them, their base64 \`user:password\` form or percent-encoding appears in the daemon's or the function's output,
 an error body or \`/metrics\`. The one exception is the test upstream's \`/echo\`, which returns the request it
 received: that is the API's own answer. The canary suite (\`canary.test.ts\`) runs ${num(canary.scenarios)} scenarios,
 one of every other suite (${Object.keys(canaryModes.local ?? {}).length} in local mode,
 ${Object.keys(canaryModes.lambda ?? {}).length} in Lambda mode: success, 407, 400, upstream, Invoke and SSM
-faults) and searches ${list(canary.searched).join(", ") || "–"}: ${num(canary.leaks)} leaks.
+faults, TRACE and URL reflection) and searches ${list(canary.searched).join(", ") || "–"}: ${num(canary.leaks)} leaks.
 ${END}`;
 
 const readme = readFileSync(README, "utf8");
 const from = readme.indexOf(START);
 const to = readme.indexOf(END);
-if (from === -1 || to === -1) throw new Error("README.md has no reliability section markers");
+if (from === -1 || to === -1) throw new Error("docs/reliability.md has no reliability section markers");
 writeFileSync(README, readme.slice(0, from) + section + readme.slice(to + END.length));
-console.log("README.md reliability section refreshed from", Object.keys(results).join(", "));
+console.log("docs/reliability.md reliability section refreshed from", Object.keys(results).join(", "));
