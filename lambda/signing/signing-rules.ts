@@ -4,6 +4,8 @@
  */
 
 import { isFieldValue, isToken } from "../core/http-syntax";
+import type { QueryPairs } from "../core/proxy-request";
+import { splitQuery } from "../core/query-syntax";
 import type { Parameter } from "../parameters/parameter-source";
 
 export type SigningKind = "headers" | "basic" | "rewrite" | "queries";
@@ -13,6 +15,8 @@ export interface SigningRules {
   basic?: { username: string; password: string };
   /** The raw, already-escaped path to send instead of the client's. */
   rewritePath?: string;
+  /** The raw pairs of a rewrite/path value's query (`path?a=b`), added to the request's. */
+  rewriteQuery?: QueryPairs;
   /** Query names and values, NOT encoded (they are encoded when applied). */
   queries: Array<[name: string, value: string]>;
   /** Which kinds are present, for the log (names only, never values). */
@@ -32,6 +36,19 @@ export interface ParsedRules {
 
 // A rewritten path goes on the request line as-is: only characters legal in a path (RFC 3986 §3.3) and %XX.
 const RAW_PATH = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+// Its optional query: the same characters plus `?` (RFC 3986 §3.4); never `#`, CR/LF, space or non-ASCII.
+const RAW_QUERY = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/;
+
+/** `path` or `path?query` -> the two parts, or undefined when either has a character that cannot go as is. */
+function splitRewrite(value: string): { path: string; query?: QueryPairs } | undefined {
+  const q = value.indexOf("?");
+  const path = q === -1 ? value : value.slice(0, q);
+  if (!RAW_PATH.test(path)) return undefined;
+  if (q === -1) return { path };
+  const rawQuery = value.slice(q + 1);
+  if (!RAW_QUERY.test(rawQuery)) return undefined;
+  return { path, query: splitQuery(rawQuery) };
+}
 
 export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRules {
   const rules: SigningRules = { headers: [], queries: [], kinds: [] };
@@ -63,8 +80,15 @@ export function parseRules(hostPath: string, parameters: Parameter[]): ParsedRul
         break;
       case "rewrite":
         if (rest !== "path") ignored.push({ name, reason: "expected rewrite/path" });
-        else if (!RAW_PATH.test(value)) ignored.push({ name, reason: "value is not a percent-encoded path" });
-        else rules.rewritePath = value.startsWith("/") ? value : `/${value}`;
+        else {
+          const rewrite = splitRewrite(value);
+          if (!rewrite) {
+            ignored.push({ name, reason: "value is not a percent-encoded path (with an optional ?query)" });
+            break;
+          }
+          rules.rewritePath = rewrite.path.startsWith("/") ? rewrite.path : `/${rewrite.path}`;
+          if (rewrite.query && rewrite.query.length > 0) rules.rewriteQuery = rewrite.query;
+        }
         break;
       case "queries":
         if (rest === "") ignored.push({ name, reason: "expected queries/<name>" });
