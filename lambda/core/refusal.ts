@@ -34,6 +34,7 @@ export const REFUSAL_STATUS = {
   // Parameters.
   "no-parameters": 407,
   "reserved-host-name": 407,
+  "host-not-deployed": 407,
   "parameters-path-invalid": 502,
   "parameters-denied": 502,
   "parameters-unavailable": 502,

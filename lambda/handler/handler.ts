@@ -6,7 +6,9 @@
 
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { isHostError, parseHost } from "../core/host-key";
+import { type HostList, hostListRefusal } from "../core/host-list";
 import type { AlbResult, InvocationContext, ProxyResponse } from "../core/proxy-request";
+import { refusalResponse } from "../core/refusal";
 import { ExpirableCache } from "../parameters/expirable-cache";
 import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
 import { type ParameterSource, ParameterSourceError } from "../parameters/parameter-source";
@@ -27,6 +29,8 @@ export interface HandlerOptions {
   negativeCacheTtlSeconds?: number;
   /** Upstream timeout. @default the invocation's remaining time less 1 s, else 25 s */
   timeoutSeconds?: number;
+  /** The deployed host list (`SSM_SIGN_PROXY_HOSTS`): other hosts are refused before SSM is asked. @default none */
+  hosts?: HostList;
   /** Where the per-request JSON line goes. @default stdout */
   log?: LogSink;
 }
@@ -41,11 +45,6 @@ const DEFAULT_TIMEOUT_MS = 25_000;
 
 /** SDK retries have already backed off inside the invocation; the client may try again right away. */
 const THROTTLED_RETRY_AFTER_SECONDS = "1";
-
-function cameThroughAlb(event: unknown): boolean {
-  const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
-  return typeof context === "object" && context !== null && context.elb !== undefined;
-}
 
 export function createHandler(options: HandlerOptions): Handler {
   const prefix = normalizePrefix(options.prefix);
@@ -103,6 +102,13 @@ export function createHandler(options: HandlerOptions): Handler {
       decoded.headers.some(([n, v]) => n.toLowerCase() === "user-agent" && v.startsWith("ELB-HealthChecker/"))
     ) {
       return finish(textResponse(200, "ok"), multiValue);
+    }
+
+    const notDeployed = hostListRefusal(options.hosts, host);
+    if (notDeployed) {
+      line.level = "warn";
+      line.error = notDeployed.message;
+      return finish(refusalResponse(notDeployed), multiValue);
     }
 
     const path = hostPath(prefix, host.key);
@@ -166,7 +172,7 @@ export function createHandler(options: HandlerOptions): Handler {
       parsed.rules,
     );
     // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
-    const maxResponseBytes = cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY;
+    const maxResponseBytes = decoded.source === "alb" ? ALB_MAX_BODY : INVOKE_MAX_BODY;
     const upstreamStarted = performance.now();
     const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;

@@ -78,9 +78,12 @@ function readHeaders(pairs: Array<[string, string]>): HeaderPairs | CodecError {
 
 /** Events and results carry headers in the same two forms: `multiValueHeaders` (arrays) or `headers`. */
 function readHeaderField(record: Record<string, unknown>): HeaderPairs | CodecError {
+  // The original Go function answers `"multiValueHeaders": null` next to its `headers` (its 407 does): a null
+  // or absent multi-value field defers to the single-value one, so its Content-Type is not lost.
+  const multi = record.multiValueHeaders;
   const raw =
-    "multiValueHeaders" in record
-      ? readMultiValue("multiValueHeaders", record.multiValueHeaders)
+    multi !== undefined && multi !== null
+      ? readMultiValue("multiValueHeaders", multi)
       : readSingleValue("headers", record.headers);
   return Array.isArray(raw) ? readHeaders(raw) : raw;
 }

@@ -19,11 +19,22 @@ export function daemonError(status: number, message: string, headers?: Array<[st
   return headers ? { status, message, headers } : { status, message };
 }
 
+/** The error type as a name only (`TypeError`, `*url.Error`): anything else in it is dropped. */
+function errorTypeName(errorType: string): string {
+  const name = errorType.replace(/[^A-Za-z0-9_.*:$-]/g, "").slice(0, 100);
+  return name === "" ? "unnamed" : name;
+}
+
 /** Status mapping for invocation failures (README "Statuses"). */
 export function errorForFailure(failure: InvokeFailure): DaemonError {
   switch (failure.kind) {
     case "function-error":
-      return daemonError(502, `${failure.errorType}: ${failure.errorMessage}`);
+      // Never the message: a function may put the URL it called, query secret included, into it. The daemon
+      // logs it at debug level with query strings removed (signing-exchange.ts).
+      return daemonError(
+        502,
+        `the signer failed with a function error (${errorTypeName(failure.errorType)}); its message is in the daemon's log at debug level (--log-level debug)`,
+      );
     case "response-too-large":
       return daemonError(502, `response too large: ${failure.message}`);
     case "request-too-large":

@@ -13,6 +13,7 @@ import type {
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
+import { withoutQueryStrings } from "../observe/redact-urls";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
 import { daemonError, errorForFailure, errorResponse } from "./error-responses";
 
@@ -33,6 +34,8 @@ export interface ExchangeDeps {
   caller: CallerContext;
   metrics?: DaemonMetrics;
   health?: Health;
+  /** Where a function error's message goes (debug level): it never reaches the client. */
+  debug?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
 /** Failures that say the invoker itself is broken, as opposed to this one request failing. */
@@ -71,6 +74,12 @@ export async function exchange(
   }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
+    if (outcome.kind === "function-error") {
+      deps.debug?.(
+        { errorType: outcome.errorType, errorMessage: withoutQueryStrings(outcome.errorMessage) },
+        "the signer failed with a function error",
+      );
+    }
     const error = errorForFailure(outcome);
     if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(error.message);
     return errorResponse(error);

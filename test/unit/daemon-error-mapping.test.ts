@@ -75,12 +75,21 @@ describe("failureFromError -> errorForFailure", () => {
     expect(mapped).toEqual({ status: 504, message: "timeout: no answer from function signer within 7 s" });
   });
 
-  it("a function error is 502 with `errorType: errorMessage`", () => {
-    expect(
-      errorForFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
-    ).toEqual({
-      status: 502,
-      message: "TypeError: x is undefined",
+  it("a function error is 502 naming only the errorType: the message may quote a URL with a query secret", () => {
+    const mapped = errorForFailure({
+      kind: "function-error",
+      errorType: "*url.Error",
+      errorMessage: 'Get "https://api.example.com/x?access_token=canary-fn-error": dial tcp: refused',
     });
+    expect(mapped).toEqual({
+      status: 502,
+      message:
+        "the signer failed with a function error (*url.Error); its message is in the daemon's log at debug level (--log-level debug)",
+    });
+  });
+
+  it("an errorType is reduced to a name", () => {
+    const mapped = errorForFailure({ kind: "function-error", errorType: "Bad type\r\nX: y", errorMessage: "" });
+    expect(mapped.message).toContain("(BadtypeX:y)");
   });
 });
