@@ -145,7 +145,8 @@ class ContextReader {
   /** `-c prefix=` is the empty prefix (parameters at `/<host>/…`), allowed only with a host list. */
   prefix(hosts: readonly string[] | undefined): string | undefined {
     const value = this.source.tryGetContext("prefix");
-    if (typeof value !== "string" || value.trim().replace(/^\/+|\/+$/g, "") !== "") return this.string("prefix");
+    if (typeof value !== "string" || value.trim().replace(/^\/+|\/+$/g, "") !== "")
+      return this.string("prefix");
     if (hosts === undefined) {
       this.problems.push(
         `prefix is empty, which would let the function read every parameter in the account: pass ${CONTEXT_KEYS.prefix.split(" ")[0]} or list the hosts it signs for, ${CONTEXT_KEYS.hosts}`,

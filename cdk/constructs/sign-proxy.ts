@@ -11,9 +11,9 @@ import {
   Stack,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
+import { deployedHostKeys } from "./deployed-hosts";
 import type { IInvokeGrantor } from "./invoke-grantor";
 import { ParameterKey } from "./parameter-key";
-import { deployedHostKeys } from "./deployed-hosts";
 import { normalizeParameterPrefix } from "./parameter-prefix";
 import { LAMBDA_ENTRY, LOCK_FILE, PROJECT_ROOT } from "./paths";
 
@@ -104,7 +104,10 @@ export class SignProxy extends Construct implements IInvokeGrantor {
 
   constructor(scope: Construct, id: string, props: SignProxyProps = {}) {
     super(scope, id);
-    this.prefix = normalizeParameterPrefix(props.prefix ?? DEFAULT_PARAMETER_PREFIX, props.hosts !== undefined);
+    this.prefix = normalizeParameterPrefix(
+      props.prefix ?? DEFAULT_PARAMETER_PREFIX,
+      props.hosts !== undefined,
+    );
     this.hosts = props.hosts === undefined ? undefined : deployedHostKeys(props.hosts, this.prefix);
     this.parameterFolders =
       this.hosts === undefined

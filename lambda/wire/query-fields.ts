@@ -20,7 +20,10 @@ import { isRecord, readMultiValue, readSingleValue } from "./fields";
 // What Node's HTTP client would refuse on a request line (and `#`, which would end it): the text is sent as is.
 const NOT_RAW_QUERY = /[^\x21-\xff]|#/;
 
-function readGrouped(event: Record<string, unknown>, multiValue: boolean): Array<[string, string]> | CodecError {
+function readGrouped(
+  event: Record<string, unknown>,
+  multiValue: boolean,
+): Array<[string, string]> | CodecError {
   return multiValue
     ? readMultiValue("multiValueQueryStringParameters", event.multiValueQueryStringParameters)
     : readSingleValue("queryStringParameters", event.queryStringParameters);

@@ -13,8 +13,8 @@ import type {
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
-import { withoutQueryStrings } from "../observe/redact-urls";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
+import { withoutQueryStrings } from "../observe/redact-urls";
 import { daemonError, errorForFailure, errorResponse } from "./error-responses";
 
 export interface OutgoingRequest {

@@ -89,7 +89,11 @@ describe("failureFromError -> errorForFailure", () => {
   });
 
   it("an errorType is reduced to a name", () => {
-    const mapped = errorForFailure({ kind: "function-error", errorType: "Bad type\r\nX: y", errorMessage: "" });
+    const mapped = errorForFailure({
+      kind: "function-error",
+      errorType: "Bad type\r\nX: y",
+      errorMessage: "",
+    });
     expect(mapped.message).toContain("(BadtypeX:y)");
   });
 });
