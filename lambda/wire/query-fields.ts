@@ -58,6 +58,10 @@ export function readQuery(
   return readGrouped(event, multiValue);
 }
 
+function sameQuery(a: QueryPairs, b: QueryPairs): boolean {
+  return a.length === b.length && a.every(([k, v], i) => k === b[i]?.[0] && v === b[i]?.[1]);
+}
+
 /** Daemon side: the query fields of the event (grouped for older functions, raw for exactness). */
 export function encodeQuery(query: QueryPairs): {
   multiValueQueryStringParameters: Record<string, string[]>;
@@ -73,6 +77,11 @@ export function encodeQuery(query: QueryPairs): {
   const fields: { multiValueQueryStringParameters: Record<string, string[]>; rawQueryString?: string } = {
     multiValueQueryStringParameters: { ...grouped },
   };
-  if (query.length > 0) fields.rawQueryString = formatQuery(query);
+  if (query.length > 0) {
+    const raw = formatQuery(query);
+    // Only text the function will accept and split back into these very pairs (a key holding `=` or `&`, or a
+    // character no request line can carry, would not): otherwise the grouped field alone says what it can.
+    if (!NOT_RAW_QUERY.test(raw) && sameQuery(splitQuery(raw), query)) fields.rawQueryString = raw;
+  }
   return fields;
 }
