@@ -7,6 +7,7 @@
  * Query keys and values arrive still percent-encoded, exactly as the client sent them, from an ALB and from our
  * daemon; the original Go daemon sends them decoded (see lambda/wire/event-source.ts and docs/migrating-from-go.md).
  */
+import type { UpstreamHost } from "./host-key";
 
 /** Who called, as the daemon saw it. Our addition to ALB's `requestContext`; used only for the audit log. */
 export interface CallerContext {
@@ -97,6 +98,15 @@ export interface ProxyRequest {
   query: QueryPairs;
   headers: HeaderPairs;
   body: Buffer;
+}
+
+/**
+ * A request on its way into the signing core (lambda/handler/core.ts): the API to call, parsed once by whoever
+ * decoded the request, and who asked (for the audit log only).
+ */
+export interface SignRequest extends ProxyRequest {
+  host: UpstreamHost;
+  caller?: CallerContext;
 }
 
 /** A response on its way back: status, raw header pairs and exact body bytes. */
