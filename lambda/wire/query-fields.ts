@@ -58,8 +58,13 @@ export function readQuery(
   return readGrouped(event, multiValue);
 }
 
-function sameQuery(a: QueryPairs, b: QueryPairs): boolean {
-  return a.length === b.length && a.every(([k, v], i) => k === b[i]?.[0] && v === b[i]?.[1]);
+/** Whether `formatQuery` of these pairs splits back into the very same pairs. */
+function splitsBack(query: QueryPairs): boolean {
+  for (const [key, value] of query) {
+    if (key.includes("=") || key.includes("&") || (value === null ? key === "" : value.includes("&")))
+      return false;
+  }
+  return true;
 }
 
 /** Daemon side: the query fields of the event (grouped for older functions, raw for exactness). */
@@ -81,7 +86,7 @@ export function encodeQuery(query: QueryPairs): {
     const raw = formatQuery(query);
     // Only text the function will accept and split back into these very pairs (a key holding `=` or `&`, or a
     // character no request line can carry, would not): otherwise the grouped field alone says what it can.
-    if (!NOT_RAW_QUERY.test(raw) && sameQuery(splitQuery(raw), query)) fields.rawQueryString = raw;
+    if (splitsBack(query) && !NOT_RAW_QUERY.test(raw)) fields.rawQueryString = raw;
   }
   return fields;
 }
