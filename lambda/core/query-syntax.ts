@@ -21,13 +21,17 @@ export function formatQuery(pairs: QueryPairs): string {
   return pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join("&");
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * Query encoding for decoded text (values we inject, the Go daemon's values): everything but unreserved
  * characters (RFC 3986 §2.3) is escaped as UTF-8, so the text decodes back to itself under both RFC 3986 and
  * form (`+` = space) decoding.
  */
 export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(
+  // encodeURIComponent throws on a lone surrogate (a hand-made event can hold one): it becomes U+FFFD, as
+  // Go's JSON would have made it.
+  return encodeURIComponent(value.replace(LONE_SURROGATE, "\ufffd")).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );

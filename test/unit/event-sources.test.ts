@@ -2,6 +2,7 @@
  * Which event source built an event decides how its query is read (lambda/wire/event-source.ts), plus the
  * small pure pieces of the Go migration: the deployed host list and the URL redaction of function errors.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseHostList } from "../../lambda/core/host-list";
 import { decodeEvent, decodeResult, isCodecError } from "../../lambda/wire/event-codec";
@@ -28,6 +29,41 @@ describe("event sources", () => {
       ["k%2B", "%C3%A9"],
     ]);
     expect(go.caller).toEqual({ mode: "go-daemon", instanceId: "i-1", hostname: "old" });
+  });
+
+  it("any decoded key and value is encoded so that it decodes back to itself (lone surrogates as U+FFFD)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 12 }),
+        fc.string({ unit: "binary", maxLength: 12 }),
+        (k, v) => {
+          const go = query({
+            requestContext: { instance: {} },
+            multiValueQueryStringParameters: { [k]: [v] },
+          });
+          const [[key, value] = ["", ""]] = go.query;
+          expect(key).toMatch(/^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*$/);
+          expect(value).toMatch(/^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*$/);
+          const wellFormed = (s: string) =>
+            s.replace(/[\ud800-\udfff]/g, (c, i: number, all: string) => {
+              const code = c.charCodeAt(0);
+              const pair =
+                code < 0xdc00
+                  ? /[\udc00-\udfff]/.test(all[i + 1] ?? "")
+                  : /[\ud800-\udbff]/.test(all[i - 1] ?? "");
+              return pair ? c : "\ufffd";
+            });
+          expect(decodeURIComponent(key)).toBe(wellFormed(k));
+          expect(decodeURIComponent(value ?? "")).toBe(wellFormed(v));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    const lone = query({
+      requestContext: { instance: {} },
+      multiValueQueryStringParameters: { a: ["x\ud800"] },
+    });
+    expect(lone.query).toEqual([["a", "x%EF%BF%BD"]]);
   });
 
   it("the Go daemon's single-value field is used when the multi-value one is absent", () => {
