@@ -67,7 +67,7 @@ const FLAGS = {
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
-  version: { names: ["version"], kind: "switch" },
+  version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
 
 type FlagKey = keyof typeof FLAGS;
@@ -91,7 +91,7 @@ Options:
   --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
                          (Basic) or "Proxy-Authorization: Bearer TOKEN"
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
-  --version, --help
+  --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
   --role-arn ARN         assume ARN with the CI's OIDC ID token and refresh it before it expires: in GitHub

@@ -16,7 +16,7 @@ import { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import { createMetrics } from "../observe/metrics";
 import type { DaemonOptions } from "./cli-options";
-import { formatAuthority, isLoopbackHost } from "./listen-address";
+import { formatAuthority, isLoopbackHost, proxyHint } from "./listen-address";
 
 export interface DaemonDeps {
   log: Logger;
@@ -219,7 +219,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       maxBody: options.maxBodyBytes,
       timeout: options.timeoutSeconds,
     },
-    `listening on http://${address} (set http_proxy=http://${address})`,
+    `listening on http://${address} (${proxyHint(bound.address, bound.port, hostname())})`,
   );
 
   return {

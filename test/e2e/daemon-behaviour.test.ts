@@ -230,6 +230,10 @@ describe("access control", () => {
         (l) => l.level === 40 && String(l.msg).includes("beyond loopback"),
       );
       expect(warning.address).toMatch(/^0\.0\.0\.0:\d+$/);
+      // 0.0.0.0 is where to listen, not an address to connect to: the hint names usable ones.
+      const listening = await open.waitForLog((l) => String(l.msg).startsWith("listening on"));
+      expect(listening.msg).toContain(`set http_proxy=http://127.0.0.1:${open.port} on this host`);
+      expect(listening.msg).not.toContain("http_proxy=http://0.0.0.0");
       // Addressed by an interface address, the daemon's own pages are still its own (not sent to the signer).
       const external = Object.values(networkInterfaces())
         .flat()

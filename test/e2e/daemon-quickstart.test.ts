@@ -91,6 +91,42 @@ describe("quick start (offline)", () => {
     expect(failed).toMatchObject({ code: 2, stderr: "ssm-sign-proxy: --local needs a value\n" });
   });
 
+  it("the bin answers -v like --version", async () => {
+    expect((await run(process.execPath, [CLI, "-v"])).stdout).toMatch(/^ssm-sign-proxy \d+\.\d+\.\d+\n$/);
+  });
+
+  it("a start-up error is printed once when stdout and stderr are the same pipe (2>&1, CI logs)", async () => {
+    const { stdout } = await run("sh", [
+      "-c",
+      `"$0" "$1" --local /nonexistent/params.json 2>&1; echo "exit $?"`,
+      process.execPath,
+      CLI,
+    ]);
+    expect(stdout.split("/nonexistent/params.json: file not found").length - 1).toBe(1);
+    expect(stdout).toMatch(/exit 1\n$/);
+  });
+
+  it("a second echo server on a port in use exits 1 with one line saying what to stop, no stack trace", async () => {
+    const second = await run(process.execPath, [
+      resolve(EXAMPLES, "echo-server.mjs"),
+      "--port",
+      String(port),
+    ]).catch((err: { code: number; stderr: string }) => err);
+    expect(second).toMatchObject({ code: 1 });
+    const { stderr } = second as { stderr: string };
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain(`port ${port} on localhost is already in use`);
+    expect(stderr).toContain("--port");
+  });
+
+  it("a request that bypassed the daemon (no_proxy=localhost) gets a plain answer naming no_proxy", async () => {
+    const { stdout } = await run("curl", ["-sS", `http://localhost:${port}/hello`], {
+      env: { PATH: process.env.PATH ?? "", no_proxy: "localhost", http_proxy: "http://127.0.0.1:9" },
+    });
+    expect(stdout).toContain("not through the daemon");
+    expect(stdout).toContain("no_proxy");
+  });
+
   it("a missing parameter file exits 1 naming the file", async () => {
     const failed = await run(process.execPath, [CLI, "--local", "/nonexistent/params.json"], {
       env: { PATH: process.env.PATH ?? "" },
