@@ -29,6 +29,14 @@ export interface HandlerOptions {
   timeoutSeconds?: number;
   /** Where the per-request JSON line goes. @default stdout */
   log?: LogSink;
+  /** Extra words for "no parameters for host" (the daemon's --local names a prefix the file was written for). */
+  noParametersHint?: (hostKey: string) => string | undefined;
+}
+
+/** Parameters under the host that were skipped, named with the reason: a typo'd kind is the usual one. */
+function ignoredHint(parsed: ParsedRules): string {
+  const shown = parsed.ignored.slice(0, 3).map((i) => `${i.name} (${i.reason})`);
+  return shown.length > 0 ? `; ignored ${shown.join(", ")}` : "";
 }
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<AlbResult>;
@@ -41,6 +49,8 @@ const DEFAULT_TIMEOUT_MS = 25_000;
 
 /** SDK retries have already backed off inside the invocation; the client may try again right away. */
 const THROTTLED_RETRY_AFTER_SECONDS = "1";
+
+const hint = (text: string | undefined): string => (text ? `; ${text}` : "");
 
 function cameThroughAlb(event: unknown): boolean {
   const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
@@ -154,7 +164,9 @@ export function createHandler(options: HandlerOptions): Handler {
       return finish(
         textResponse(
           407,
-          `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
+          `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)` +
+            ignoredHint(parsed) +
+            hint(options.noParametersHint?.(host.key)),
         ),
         multiValue,
       );

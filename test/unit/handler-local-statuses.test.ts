@@ -54,6 +54,15 @@ describe("handler: statuses it answers itself", () => {
     expect(source.calls).toEqual(["/prod/unknown.example.com"]);
   });
 
+  it("407 for a host whose only parameters have a typo'd kind names them and the kinds that exist, not the value", async () => {
+    const { handler } = setup([{ name: "/prod/api.example.com/header/X-Api-Key", value: CANARY }]);
+    const body = text(await handler(event("api.example.com")));
+    expect(body).toContain(
+      "ignored /prod/api.example.com/header/X-Api-Key (unknown kind: expected headers, basic, rewrite or queries)",
+    );
+    expect(body).not.toContain(CANARY);
+  });
+
   it("407 without asking the source when no prefix is set and the host begins with aws or ssm", async () => {
     const source = new MemorySource([]);
     const handler = createHandler({ source, prefix: "", log: () => {} });

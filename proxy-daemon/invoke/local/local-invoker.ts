@@ -7,6 +7,7 @@ import { createHandler, type Handler } from "../../../lambda/handler/handler";
 import type { LogSink } from "../../../lambda/handler/request-log";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
+import { prefixHint } from "./prefix-hint";
 
 /** Lambda's synchronous response payload limit. */
 const RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -31,6 +32,8 @@ export class LocalInvoker implements Invoker {
       negativeCacheTtlSeconds: 0,
       timeoutSeconds: options.timeoutSeconds,
       log: options.log,
+      noParametersHint: (hostKey) =>
+        prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
     });
   }
 
