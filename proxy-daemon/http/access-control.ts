@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BlockList, isIP } from "node:net";
-import { type DaemonError, daemonError } from "./error-responses";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 
 export interface AllowList {
   /** The CIDRs as given, for the start-up log line. */
@@ -60,8 +60,11 @@ export function isAllowed(allow: AllowList, remoteAddress: string | undefined): 
   return allow.list.check(address, family === 6 ? "ipv6" : "ipv4");
 }
 
-export function forbiddenClient(remoteAddress: string | undefined): DaemonError {
-  return daemonError(403, `client ${remoteAddress ?? "(unknown)"} is not in the daemon's --allow list`);
+export function forbiddenClient(remoteAddress: string | undefined): Refusal {
+  return refuse(
+    "client-not-allowed",
+    `client ${remoteAddress ?? "(unknown)"} is not in the daemon's --allow list`,
+  );
 }
 
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
@@ -94,22 +97,22 @@ export function presentedToken(proxyAuthorization: string): string | undefined {
 export function checkProxyToken(
   expected: string,
   proxyAuthorization: string | undefined,
-): DaemonError | undefined {
+): Refusal | undefined {
   if (proxyAuthorization === undefined) {
-    return daemonError(407, `this daemon requires a proxy token: send ${ACCEPTED}`, CHALLENGE);
+    return refuse("proxy-token-required", `this daemon requires a proxy token: send ${ACCEPTED}`, CHALLENGE);
   }
   const given = presentedToken(proxyAuthorization);
   const same = timingSafeEqual(digest(given ?? ""), digest(expected));
   if (given === undefined) {
-    return daemonError(
-      407,
+    return refuse(
+      "proxy-token-invalid",
       `the Proxy-Authorization header is neither Bearer nor Basic: send ${ACCEPTED}`,
       CHALLENGE,
     );
   }
   if (!same) {
-    return daemonError(
-      407,
+    return refuse(
+      "proxy-token-invalid",
       `the proxy token in Proxy-Authorization does not match the daemon's --proxy-token; send ${ACCEPTED}`,
       CHALLENGE,
     );
