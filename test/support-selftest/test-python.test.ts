@@ -74,6 +74,33 @@ describe("findTestPython", () => {
   });
 });
 
+describe(".ci/run", () => {
+  const root = resolve(import.meta.dirname, "../..");
+  /** Runs .ci/run's own find_test_python in `cwd` (its .venv/ is relative to the repository root). */
+  const ciChoice = (cwd: string, extra: Record<string, string>): string => {
+    const script = `eval "$(sed -n '/^find_test_python()/,/^}/p' "$0")"; find_test_python || echo none`;
+    return execFileSync("bash", ["-c", script, join(root, ".ci/run")], {
+      cwd,
+      env: env(extra),
+      encoding: "utf8",
+    })
+      .trim()
+      .replace(/^\.venv\//, `${cwd}/.venv/`);
+  };
+  it("picks as the tests do: active virtualenv, then .venv/, then python3", () => {
+    const active = venv(join(scratch, "ci-active"), true);
+    const bare = venv(join(scratch, "ci-bare"), false);
+    const withVenv = join(scratch, "ci-repo");
+    venv(join(withVenv, ".venv"), true);
+    const without = join(scratch, "ci-repo-plain");
+    mkdirSync(without, { recursive: true });
+    // The same order as findTestPython above: an active virtualenv, then .venv/, then python3.
+    expect(ciChoice(withVenv, { VIRTUAL_ENV: active })).toBe(join(active, "bin", "python"));
+    expect(ciChoice(withVenv, { VIRTUAL_ENV: bare })).toBe(join(withVenv, ".venv", "bin", "python"));
+    expect(ciChoice(without, {})).toBe("python3");
+  });
+});
+
 describe("npm test without moto", () => {
   const root = resolve(import.meta.dirname, "../..");
   // A developer's own .venv/ would (rightly) be found: then there is nothing to show.
