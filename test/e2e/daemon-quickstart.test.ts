@@ -177,6 +177,8 @@ describe("quick start (offline)", () => {
     const readme = readFileSync(resolve(EXAMPLES, "../README.md"), "utf8");
     const line = readme.split("\n").find((l) => l.startsWith("(node examples/echo-server.mjs &"));
     expect(line, "README quick start: the (echo server & daemon) line").toBeDefined();
+    // The "two commands" one-liner is the same line after npm ci.
+    expect(readme).toContain(`\nnpm ci && ${line}\n`);
     const [echoPort, daemonPort] = [await getFreePort(), await getFreePort()];
     const own = paramsFile(
       readFileSync(resolve(EXAMPLES, "params.json"), "utf8").replaceAll("8443", String(echoPort)),
