@@ -49,7 +49,17 @@ export interface SigningCoreOptions {
   log?: LogSink;
   /** The upstream client. @default sendUpstream (node:https, keep-alive) */
   send?: typeof sendUpstream;
+  /** Extra words for "no parameters for host" (the daemon's --local names a prefix the file was written for). */
+  noParametersHint?: (hostKey: string) => string | undefined;
 }
+
+/** Parameters under the host that were skipped, named with the reason: a typo'd kind is the usual one. */
+function ignoredHint(parsed: ParsedRules): string {
+  const shown = parsed.ignored.slice(0, 3).map((i) => `${i.name} (${i.reason})`);
+  return shown.length > 0 ? `; ignored ${shown.join(", ")}` : "";
+}
+
+const hint = (text: string | undefined): string => (text ? `; ${text}` : "");
 
 /** Per request: what the transport in front allows. */
 export interface SignLimits {
@@ -153,7 +163,9 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     if (parsed.rules.kinds.length === 0) {
       return refuse(
         "no-parameters",
-        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
+        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)` +
+          ignoredHint(parsed) +
+          hint(options.noParametersHint?.(host.key)),
       );
     }
     line.applied = parsed.rules.kinds;

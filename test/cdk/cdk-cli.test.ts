@@ -60,6 +60,14 @@ describe("npx cdk synth (cdk.json app)", () => {
       { prefix: "" },
       ["prefix is empty", "prefix=sign-proxy", "hosts=api.github.com,hooks.slack.com"],
     ],
+    [
+      "misspelled keys",
+      { albb: "true", daemontag: "ssm-sign-proxy=enabled" },
+      [
+        "unknown context key albb (did you mean alb?)",
+        "unknown context key daemontag (did you mean daemonTag?)",
+      ],
+    ],
   ])("refuses %s with the message alone", { timeout: 60_000 }, (_case, context, messages) => {
     // The app itself, as the CLI starts it (context arrives in CDK_CONTEXT_JSON), without the build step.
     const result = spawnSync(process.execPath, ["--import", "tsx", "cdk/app/app.ts"], {
