@@ -8,8 +8,8 @@ import { unknownContextKeys } from "./unknown-context-keys";
 /** Every context key the app understands, with the value syntax shown in error messages. */
 export const CONTEXT_KEYS = {
   prefix: "prefix=sign-proxy (or prefix= with hosts=…)",
-  hosts: "hosts=api.github.com,hooks.slack.com",
   functionName: "functionName=ssm-sign-proxy",
+  hosts: "hosts=api.github.com,hooks.slack.com",
   kmsKey: "kmsKey=create | aws-managed | arn:aws:kms:REGION:ACCOUNT:key/ID",
   alb: "alb=true",
   vpcId: "vpcId=vpc-0123456789abcdef0 (with subnetIds and vpcCidr or albPeers)",
