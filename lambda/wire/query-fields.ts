@@ -6,7 +6,8 @@
  *   older functions, which ignore the raw one.
  * - The Go daemon: the grouped fields hold DECODED text (Go's `url.Values`), so every key and value is
  *   encoded again (RFC 3986 unreserved characters kept, everything else %XX of its UTF-8), and `&`, `=`, `+`,
- *   space or non-ASCII inside a value stay inside it. Pairs come in the event's key order (Go sorts them).
+ *   space or non-ASCII inside a value stay inside it. Pairs come in the event's key order (Go sorts them;
+ *   JSON.parse puts integer-like keys such as `1` first: order between names carries no meaning anyway).
  *
  * Neither an ALB nor the Go daemon says whether a key had `=`: an empty value is written `e=` (what the
  * original function's `url.Values.Encode` sent too).
