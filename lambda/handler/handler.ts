@@ -6,7 +6,9 @@
 
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { isHostError, parseHost } from "../core/host-key";
-import type { AlbResult, InvocationContext, ProxyResponse } from "../core/proxy-request";
+import type { AlbResult, InvocationContext, ProxyRequest, ProxyResponse } from "../core/proxy-request";
+import { isRefusal, refusalResponse } from "../core/refusal";
+import { sendWithMintedToken } from "../minting/minted-exchange";
 import { ExpirableCache } from "../parameters/expirable-cache";
 import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
 import { type ParameterSource, ParameterSourceError } from "../parameters/parameter-source";
@@ -120,7 +122,7 @@ export function createHandler(options: HandlerOptions): Handler {
     let parsed: ParsedRules;
     try {
       const cached = await cache.get(host.key, async () => {
-        const result = parseRules(path, await options.source.getParametersByPath(path));
+        const result = parseRules(path, await options.source.getParametersByPath(path), host.authority);
         for (const ignored of result.ignored) {
           log({ level: "warn", msg: "parameter ignored", parameter: ignored.name, reason: ignored.reason });
         }
@@ -168,8 +170,25 @@ export function createHandler(options: HandlerOptions): Handler {
     // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
     const maxResponseBytes = cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY;
     const upstreamStarted = performance.now();
-    const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
+    const send = (request: ProxyRequest) =>
+      sendUpstream(host, request, { timeoutMs: timeoutMs(context), maxResponseBytes });
+    const { tokenSource } = parsed.rules;
+    const response = tokenSource
+      ? await sendWithMintedToken({
+          host,
+          request: signed,
+          source: tokenSource,
+          mintTimeoutMs: timeoutMs(context),
+          send,
+          log,
+        })
+      : await send(signed);
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
+    if (isRefusal(response)) {
+      line.level = "warn";
+      line.error = response.message;
+      return finish(refusalResponse(response), multiValue);
+    }
     if (isUpstreamFailure(response)) {
       line.level = "warn";
       line.error = response.message;
