@@ -10,11 +10,12 @@ import type {
   ProxyRequest,
   ProxyResponse,
 } from "../../lambda/core/proxy-request";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
-import { daemonError, errorForFailure, errorResponse } from "./error-responses";
+import { refusalForFailure } from "./error-responses";
 
 export interface OutgoingRequest {
   method: string;
@@ -42,7 +43,7 @@ export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
-): Promise<ProxyResponse> {
+): Promise<ProxyResponse | Refusal> {
   const headers: HeaderPairs = [["Host", req.authority], ...requestHeadersForUpstream(req.headers)];
   // The function recomputes framing; Content-Length tells it (and its audit log) the body size we read.
   if (req.body.length > 0) headers.push(["Content-Length", String(req.body.length)]);
@@ -71,15 +72,15 @@ export async function exchange(
   }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
-    const error = errorForFailure(outcome);
-    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(error.message);
-    return errorResponse(error);
+    const refusal = refusalForFailure(outcome);
+    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(refusal.message);
+    return refusal;
   }
   deps.health?.markHealthy();
   const decoded = decodeResult(outcome.result);
   if (isCodecError(decoded)) {
     if (deps.metrics) recordInvokeError(deps.metrics, "malformed-result");
-    return errorResponse(daemonError(502, `the signer returned a malformed result: ${decoded.message}`));
+    return refuse("signer-result-invalid", `the signer returned a malformed result: ${decoded.message}`);
   }
   return decoded;
 }
