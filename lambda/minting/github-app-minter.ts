@@ -7,7 +7,7 @@
  */
 import { isFieldValue } from "../core/http-syntax";
 import { type Refusal, refuse } from "../core/refusal";
-import type { GitHubAppSource } from "../signing/token-source-rules";
+import type { GitHubAppSource } from "../signing/token-source-types";
 import { signAppJwt } from "./app-jwt";
 import { type MintedToken, reuseUntil } from "./minted-token";
 import { jsonObject, postToTokenEndpoint, type UpstreamSend } from "./token-endpoint";

@@ -7,8 +7,8 @@
 import type { UpstreamHost } from "../core/host-key";
 import type { ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { isRefusal, type Refusal } from "../core/refusal";
-import type { MintedTokenSource } from "../signing/token-source-rules";
-import type { UpstreamFailure } from "../upstream/upstream-client";
+import type { MintedTokenSource } from "../signing/token-source-types";
+import { isIdempotent, type UpstreamFailure } from "../upstream/upstream-client";
 import { mintGitHubAppToken } from "./github-app-minter";
 import type { MintedToken } from "./minted-token";
 import { mintOAuth2Token } from "./oauth2-minter";
@@ -20,8 +20,6 @@ export type MintLog = (line: Record<string, unknown>) => void;
 
 /** Module scope: warm invocations (and concurrent ones, on Lambda Managed Instances) share the tokens. */
 export const mintedTokens = new MintedTokenCache();
-
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 export interface MintedExchange {
   host: UpstreamHost;
@@ -95,7 +93,7 @@ export async function sendWithMintedToken(
     return response;
   // The API no longer takes the cached token (revoked, or the App's installation changed): never reuse it.
   tokens.drop(exchange.host.key, first.token.value);
-  if (!IDEMPOTENT.has(exchange.request.method)) return response;
+  if (!isIdempotent(exchange.request.method)) return response;
   const second = await token();
   if (isRefusal(second)) return second;
   exchange.log({ level: "info", msg: "retrying with a new token after 401", host: exchange.host.key });

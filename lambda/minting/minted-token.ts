@@ -1,5 +1,5 @@
 /** A token the function minted, and how long it may be reused. */
-import type { MintedKind } from "../signing/token-source-rules";
+import type { MintedKind } from "../signing/token-source-types";
 
 export interface MintedToken {
   kind: MintedKind;

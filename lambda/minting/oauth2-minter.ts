@@ -5,7 +5,7 @@
  */
 import { isFieldValue } from "../core/http-syntax";
 import { type Refusal, refuse } from "../core/refusal";
-import type { OAuth2Source } from "../signing/token-source-rules";
+import type { OAuth2Source } from "../signing/token-source-types";
 import { type MintedToken, reuseUntil } from "./minted-token";
 import { jsonObject, postToTokenEndpoint, type UpstreamSend } from "./token-endpoint";
 

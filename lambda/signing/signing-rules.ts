@@ -6,12 +6,8 @@
 
 import { isFieldValue, isToken } from "../core/http-syntax";
 import type { Parameter } from "../parameters/parameter-source";
-import {
-  collectTokenParameter,
-  emptyTokenSourceParameters,
-  type MintedTokenSource,
-  resolveTokenSource,
-} from "./token-source-rules";
+import { collectTokenParameter, emptyTokenSourceParameters, resolveTokenSource } from "./token-source-rules";
+import type { MintedTokenSource } from "./token-source-types";
 
 export type SigningKind = "headers" | "basic" | "rewrite" | "queries" | "github-app" | "oauth2";
 
