@@ -163,7 +163,11 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     if (parsed.rules.kinds.length === 0) {
       return refuse(
         "no-parameters",
-        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
+        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)` +
+          // e.g. an incomplete github-app/…: say so rather than let "create one" contradict what the operator sees.
+          (parsed.ignored.length > 0
+            ? `; ${parsed.ignored.length} parameter(s) there were ignored (see the "parameter ignored" log lines)`
+            : ""),
       );
     }
     line.applied = parsed.rules.kinds;
