@@ -156,6 +156,8 @@ describe("GitHub App installation tokens", () => {
     expect((await send(at, "/c")).status).toBe(200);
     expect(at.mints).toHaveLength(2);
     expect(at.apiRequests.at(-1)?.token).toBe(at.mints[1]?.token);
+    // Token endpoint and API share the upstream client's keep-alive pool: five requests, one connection.
+    expect(at.connections).toBe(1);
   });
 
   it("on 401 to a cached token: drops it, mints once more and retries a GET once; a POST gets the 401", async () => {

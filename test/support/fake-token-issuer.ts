@@ -61,6 +61,8 @@ export interface FakeTokenIssuer {
   /** Rejections of token requests, with the reason (for debugging a failing test). */
   rejections: string[];
   apiRequests: Array<{ method: string; path: string; token?: string; status: number }>;
+  /** TCP connections accepted so far (token requests and API requests on one keep-alive socket count once). */
+  readonly connections: number;
   revoke(token: string): void;
   stop(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function startFakeTokenIssuer(
   const ca = await testCa();
   const sockets = new Set<Socket>();
   const valid = new Map<string, number>(); // token -> expiry (ms)
+  let connections = 0;
   const issuer: FakeTokenIssuer = {
     origin: "",
     port: 0,
@@ -85,6 +88,9 @@ export async function startFakeTokenIssuer(
     mints: [],
     rejections: [],
     apiRequests: [],
+    get connections() {
+      return connections;
+    },
     revoke: (token) => void valid.delete(token),
     stop: async () => {},
   };
@@ -211,6 +217,7 @@ export async function startFakeTokenIssuer(
     });
   });
   server.on("connection", (socket: Socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
