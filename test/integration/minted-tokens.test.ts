@@ -251,7 +251,7 @@ describe("OAuth2 client credentials", () => {
     expect(at.mints).toHaveLength(1);
   });
 
-  it("502 naming the step and the parameters to check when the client is refused (401 basic, 400 post)", async () => {
+  it("502 naming the step and what to check when the client is refused (401 basic, 400 post) or the token is not Bearer", async () => {
     const basic: OAuth2Client = { id: "client-b", secret: secret(), method: "client_secret_basic" };
     const at = await issuer([basic]);
     await seed(at.hostKey, oauth2(at, { ...basic, secret: "wrong" }));
@@ -264,7 +264,15 @@ describe("OAuth2 client credentials", () => {
     const other = await issuer([post]);
     await seed(other.hostKey, oauth2(other, { ...post, secret: "wrong" }));
     expect((await send(other, "/x")).body).toMatch(/answered 400 invalid_client: check oauth2\/client-id/);
-    expect([...at.apiRequests, ...other.apiRequests]).toEqual([]);
+    const odd: OAuth2Client = { id: "client-dpop", secret: secret(), method: "client_secret_basic" };
+    const third = await issuer([odd]);
+    third.faults.set(odd.id, { status: 200, body: { access_token: "at-dpop", token_type: "DPoP" } });
+    await seed(third.hostKey, oauth2(third, odd));
+    const dpop = await send(third, "/x");
+    expect(dpop.status).toBe(502);
+    expect(dpop.header("x-ssm-sign-proxy-error")).toBe("token-mint-invalid");
+    expect(dpop.body).toMatch(/token_type other than Bearer/);
+    expect([...at.apiRequests, ...other.apiRequests, ...third.apiRequests]).toEqual([]);
   });
 
   it("503 + Retry-After when the token endpoint answers 5xx or is unreachable; the next request tries again", async () => {
