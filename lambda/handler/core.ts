@@ -55,7 +55,17 @@ export interface SigningCoreOptions {
   log?: LogSink;
   /** The upstream client. @default sendUpstream (node:https, keep-alive) */
   send?: typeof sendUpstream;
+  /** Extra words for "no parameters for host" (the daemon's --local names a prefix the file was written for). */
+  noParametersHint?: (hostKey: string) => string | undefined;
 }
+
+/** Parameters under the host that were skipped, named with the reason: a typo'd kind is the usual one. */
+function ignoredHint(parsed: ParsedRules): string {
+  const shown = parsed.ignored.slice(0, 3).map((i) => `${i.name} (${i.reason})`);
+  return shown.length > 0 ? `; ignored ${shown.join(", ")}` : "";
+}
+
+const hint = (text: string | undefined): string => (text ? `; ${text}` : "");
 
 /** Per request: what the transport in front allows. */
 export interface SignLimits {
@@ -164,10 +174,8 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
       return refuse(
         "no-parameters",
         `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)` +
-          // e.g. an incomplete github-app/…: say so rather than let "create one" contradict what the operator sees.
-          (parsed.ignored.length > 0
-            ? `; ${parsed.ignored.length} parameter(s) there were ignored (see the "parameter ignored" log lines)`
-            : ""),
+          ignoredHint(parsed) +
+          hint(options.noParametersHint?.(host.key)),
       );
     }
     line.applied = parsed.rules.kinds;

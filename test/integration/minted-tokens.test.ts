@@ -342,13 +342,13 @@ describe("one token source per host", () => {
 });
 
 describe("an incomplete token source", () => {
-  it("407 naming the ignored parameters, and never a request without its token", async () => {
+  it("407 naming the ignored parameters and what is missing, and never a request without its token", async () => {
     const at = await issuer();
     await seed(at.hostKey, { "github-app/app-id": APP_ID, "github-app/installation-id": INSTALLATION });
     const answer = await send(at, "/x");
     expect(answer.status).toBe(407);
-    expect(answer.body).toMatch(
-      /2 parameter\(s\) there were ignored \(see the "parameter ignored" log lines\)/,
+    expect(answer.body).toContain(
+      `ignored ${prefix}${at.hostKey}/github-app/app-id (github-app is incomplete: ${prefix}${at.hostKey}/github-app/private-key missing)`,
     );
     const ignored = logLines("parameter ignored").filter((l) => String(l.parameter).includes(at.hostKey));
     expect(ignored[0]?.reason).toBe(
