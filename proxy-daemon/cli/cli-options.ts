@@ -30,7 +30,7 @@ export interface DaemonOptions {
   logLevel: LogLevel;
   /** Client networks allowed to use the daemon; empty means everyone who can reach the socket. */
   allow: AllowList;
-  /** When set, forwarded requests need `Proxy-Authorization: Bearer <token>`. Secret: never logged. */
+  /** When set, forwarded requests need the token (Bearer, or Basic password). Secret: never logged. */
   proxyToken?: string;
   /** With --proxy-token: serve /healthz and /metrics without the token (e.g. for a load balancer). */
   publicHealth: boolean;
@@ -74,7 +74,7 @@ const FLAGS = {
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
-  version: { names: ["version"], kind: "switch" },
+  version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
 
 type FlagKey = keyof typeof FLAGS;
@@ -99,11 +99,12 @@ Options:
                          503 + Retry-After
   --write-timeout SEC    disconnect a client that accepts no byte of its answer for SEC (default ${DEFAULT_WRITE_TIMEOUT_SECONDS})
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
-  --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests and on the own pages
-                         (there "Authorization: Bearer TOKEN" works too)
+  --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
+                         (Basic) or "Proxy-Authorization: Bearer TOKEN"; and on /healthz and /metrics
+                         ("Authorization: Bearer TOKEN")
   --public-health        with --proxy-token: serve /healthz and /metrics without it
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
-  --version, --help
+  --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
   --role-arn ARN         assume ARN with the CI's OIDC ID token and refresh it before it expires: in GitHub
