@@ -10,7 +10,7 @@
  *   headers, from a client and back from the upstream, and in the function's single-value results.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeResult } from "../../lambda/wire/event-codec";
+import { decodeEvent, encodeResult, isCodecError } from "../../lambda/wire/event-codec";
 import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
 import { type ParamsFile, paramsFile } from "../e2e/params-file";
 import { type EchoResponse, type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
@@ -134,6 +134,18 @@ describe("hostile parameters", () => {
     expect(lower).toContainEqual(["__proto__", "p-value"]);
     expect(lower).toContainEqual(["tostring", "t-value"]);
     expect(lower).toContainEqual(["hasownproperty", "h-value"]);
+  });
+
+  it("reads such names as ordinary headers from an event, multi-value and single-value", () => {
+    for (const json of [
+      '{"httpMethod":"GET","path":"/","multiValueHeaders":{"host":["a.example"],"__proto__":["p-value"],"constructor":["c-value"]}}',
+      '{"httpMethod":"GET","path":"/","headers":{"host":"a.example","__proto__":"p-value","constructor":"c-value"}}',
+    ]) {
+      const decoded = decodeEvent(JSON.parse(json));
+      if (isCodecError(decoded)) throw new Error(decoded.message);
+      expect(decoded.headers).toContainEqual(["__proto__", "p-value"]);
+      expect(decoded.headers).toContainEqual(["constructor", "c-value"]);
+    }
   });
 
   it("keeps such names as ordinary keys in a single-value ALB result", () => {

@@ -15,9 +15,12 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
 import { type ParamsFile, paramsFile } from "../e2e/params-file";
+import { seedParameters } from "../support/moto";
+import { sharedMoto } from "../support/shared-moto";
 import { canaryValue } from "./support/canary";
 import { recordSection } from "./support/figures";
 import { type HostileUpstream, startHostileUpstream } from "./support/hostile-upstream";
+import { type LambdaStack, startLambdaStack } from "./support/lambda-stack";
 import { header, rawExchange } from "./support/raw-client";
 
 const RSS_LIMIT_MIB = 250;
@@ -63,36 +66,61 @@ const get = (port: number, target: string) =>
   rawExchange(port, `GET http://${host()}${target} HTTP/1.1\r\nHost: ${host()}\r\nConnection: close\r\n\r\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * One connection writes PIPELINED requests for 4 MB answers at once and never reads; meanwhile a real client
+ * on another connection must be served. Returns the figures; asserts the bounds.
+ */
+async function pipeliningProbe(proxy: DaemonProcess): Promise<Record<string, number>> {
+  const pid = proxy.child.pid as number;
+  const before = memory(pid);
+  const bigBefore = upstream.requests.filter((r) => r.startsWith("GET /big")).length;
+  const request = `GET http://${host()}/big?size=${ANSWER_BYTES} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`;
+  const attacker: Socket = connect(proxy.port, "127.0.0.1");
+  attacker.on("error", () => {});
+  await new Promise<void>((resolve) => attacker.once("connect", () => resolve()));
+  attacker.pause(); // never read a byte
+  attacker.write(request.repeat(PIPELINED));
+  await sleep(2500);
+  // Another client, another connection: served while the attacker sits on its answer.
+  const real = await get(proxy.port, "/big?size=1000");
+  expect(real.status).toBe(200);
+  expect(real.body.length).toBe(1000);
+  const during = memory(pid);
+  const fetched = upstream.requests.filter((r) => r.startsWith("GET /big")).length - bigBefore;
+  // The attacker's first answer (and the real client's): the other 79 were never even started.
+  expect(fetched).toBeLessThanOrEqual(3);
+  await proxy.waitForLog((line) => line.msg === "client stopped reading: disconnected", 8000);
+  attacker.destroy();
+  expect(during.peakMiB).toBeLessThan(RSS_LIMIT_MIB);
+  return {
+    requests: PIPELINED,
+    answerBytes: ANSWER_BYTES,
+    upstreamFetches: fetched,
+    rssBeforeMiB: before.rssMiB,
+    peakRssMiB: during.peakMiB,
+  };
+}
+
+describe("memory under hostile clients, Lambda mode", () => {
+  let stack: LambdaStack;
+  beforeAll(async () => {
+    stack = await startLambdaStack({ label: "memory-bounds", daemonArgs: ["--write-timeout", "4"] });
+    await seedParameters(sharedMoto().endpoint, {
+      [`${stack.prefix}/localhost_${upstream.port}/headers/X-Api-Key`]: canaryValue("header"),
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it(`a connection pipelining ${PIPELINED} requests for 4 MB answers through the function holds one answer`, async () => {
+    figures.pipeliningLambda = await pipeliningProbe(stack.daemon);
+  });
+});
+
 describe("memory under hostile clients", () => {
   it(`a connection pipelining ${PIPELINED} requests for 4 MB answers, never reading, holds one answer`, async () => {
-    const proxy = await daemon(["--write-timeout", "4"]);
-    const pid = proxy.child.pid as number;
-    const before = memory(pid);
-    const bigBefore = upstream.requests.filter((r) => r.startsWith("GET /big")).length;
-    const request = `GET http://${host()}/big?size=${ANSWER_BYTES} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`;
-    const attacker: Socket = connect(proxy.port, "127.0.0.1");
-    attacker.on("error", () => {});
-    await new Promise<void>((resolve) => attacker.once("connect", () => resolve()));
-    attacker.pause(); // never read a byte
-    attacker.write(request.repeat(PIPELINED));
-    await sleep(2500);
-    // Another client, another connection: served while the attacker sits on its answer.
-    const real = await get(proxy.port, "/big?size=1000");
-    expect(real.status).toBe(200);
-    expect(real.body.length).toBe(1000);
-    const during = memory(pid);
-    const fetched = upstream.requests.filter((r) => r.startsWith("GET /big")).length - bigBefore;
-    // The attacker's first answer (and the real client's): the other 79 were never even started.
-    expect(fetched).toBeLessThanOrEqual(3);
-    await proxy.waitForLog((line) => line.msg === "client stopped reading: disconnected", 8000);
-    figures.pipelining = {
-      requests: PIPELINED,
-      answerBytes: ANSWER_BYTES,
-      upstreamFetches: fetched,
-      rssBeforeMiB: before.rssMiB,
-      peakRssMiB: during.peakMiB,
-    };
-    expect(during.peakMiB).toBeLessThan(RSS_LIMIT_MIB);
+    figures.pipelining = await pipeliningProbe(await daemon(["--write-timeout", "4"]));
   });
 
   it(`${UPLOADS} concurrent 4.5 MB uploads stay within the body budget: the rest get 503 daemon-busy`, async () => {

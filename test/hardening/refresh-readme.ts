@@ -48,6 +48,7 @@ const hostileParameters = get("hostileParameters");
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 const pipelining = record(memory.pipelining);
+const pipelineLambda = record(memory.pipeliningLambda);
 const uploads = record(memory.uploadStorm);
 const floodRun = record(flood.flood);
 const mib = (bytes: unknown): string =>
@@ -128,8 +129,9 @@ name to 169.254.169.254, with a listener on that address that counts no connecti
   504 after \`--timeout\`); an upstream's own \`x-ssm-sign-proxy-error\` is dropped.
 - *Pipelining*: ${num(pipelining.requests)} requests for ${mib(pipelining.answerBytes)} MiB answers on one
   connection that never reads (was 504–576 MB of added RSS): ${num(pipelining.upstreamFetches)} upstream fetches in all
-  (requests on a connection run one at a time, the socket paused), peak RSS ${num(pipelining.peakRssMiB)} MiB
-  (${num(pipelining.rssBeforeMiB)} MiB before), a real client on another connection served meanwhile, the reader
+  (requests on a connection run one at a time, the socket paused), daemon peak RSS ${num(pipelining.peakRssMiB)} MiB
+  with \`--local\` (${num(pipelining.rssBeforeMiB)} MiB before) and ${num(pipelineLambda.peakRssMiB)} MiB in Lambda mode
+  (${num(pipelineLambda.upstreamFetches)} fetches), a real client on another connection served meanwhile, the reader
   disconnected after \`--write-timeout\`.
 - *Upload storm*: ${num(uploads.uploads)} concurrent ${mib(uploads.uploadBytes)} MiB uploads (was about 700 MB added):
   ${statuses(uploads.statuses)} (503 \`daemon-busy\` with \`Retry-After\` beyond the body budget of 4 × \`--max-body\`),
