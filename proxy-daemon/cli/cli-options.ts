@@ -15,7 +15,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_MAX_BODY = INVOKE_MAX_BODY;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_ADDRESS = "127.0.0.1:8000";
-export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Request and answer bodies held at once, in multiples of --max-body (see http/admission.ts). */
+export const DEFAULT_BUFFERED_MULTIPLE = 4;
 export const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
 
 export type SignerMode = { kind: "lambda"; functionName: string } | { kind: "local"; file: string };
@@ -36,6 +38,8 @@ export interface DaemonOptions {
   publicHealth: boolean;
   /** Requests handled at once across all connections; beyond it 503 `daemon-busy`. */
   maxInFlight: number;
+  /** Bytes of request and answer bodies held at once; beyond it 503 `daemon-busy`. */
+  maxBufferedBytes: number;
   /** A client that accepts no byte of its answer for this long is disconnected. */
   writeTimeoutSeconds: number;
   /** Lambda mode in CI: assume this role with the job's OIDC ID token (see github-actions-credentials). */
@@ -71,6 +75,7 @@ const FLAGS = {
   publicHealth: { names: ["public-health"], env: "SSM_SIGN_PROXY_PUBLIC_HEALTH", kind: "switch" },
   maxInFlight: { names: ["max-in-flight"], env: "SSM_SIGN_PROXY_MAX_IN_FLIGHT", kind: "value" },
   writeTimeout: { names: ["write-timeout"], env: "SSM_SIGN_PROXY_WRITE_TIMEOUT", kind: "value" },
+  maxBuffered: { names: ["max-buffered"], env: "SSM_SIGN_PROXY_MAX_BUFFERED", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
@@ -95,8 +100,9 @@ Options:
   --timeout SECONDS      per-request limit for signing and forwarding (default ${DEFAULT_TIMEOUT_SECONDS})
   --max-body BYTES       largest request body accepted (default ${DEFAULT_MAX_BODY}: what fits a 6 MB Invoke)
   --max-in-flight N      requests handled at once, all connections together (default ${DEFAULT_MAX_IN_FLIGHT});
-                         request and answer bodies held at once are capped at 4 x --max-body; beyond either:
-                         503 + Retry-After
+                         beyond it: 503 + Retry-After
+  --max-buffered BYTES   request and answer bodies held in memory at once (default 4 x --max-body);
+                         beyond it: 503 + Retry-After
   --write-timeout SEC    disconnect a client that accepts no byte of its answer for SEC (default ${DEFAULT_WRITE_TIMEOUT_SECONDS})
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
   --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
@@ -224,6 +230,12 @@ export function parseCli(
     false,
   );
   if (typeof writeTimeout !== "number") return writeTimeout;
+  const maxBuffered = parsePositiveNumber(
+    "max-buffered",
+    get("maxBuffered") ?? String(DEFAULT_BUFFERED_MULTIPLE * maxBody),
+    true,
+  );
+  if (typeof maxBuffered !== "number") return maxBuffered;
 
   const options: DaemonOptions = {
     mode,
@@ -236,6 +248,7 @@ export function parseCli(
     publicHealth: ["true", "1", "yes"].includes((get("publicHealth") ?? "").toLowerCase()),
     maxInFlight,
     writeTimeoutSeconds: writeTimeout,
+    maxBufferedBytes: maxBuffered,
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

@@ -187,6 +187,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
     ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
     publicHealth: options.publicHealth,
     maxInFlight: options.maxInFlight,
+    maxBufferedBytes: options.maxBufferedBytes,
     writeTimeoutSeconds: options.writeTimeoutSeconds,
     caller: () => caller,
     notReadyReason: () => notReady,

@@ -13,7 +13,7 @@ export interface AdmissionOptions {
 }
 
 /** Bodies of this many largest-size requests may be held at once (request and answer together). */
-export const BODY_BUDGET_MULTIPLE = 4;
+export const BODY_BUDGET_MULTIPLE = 4; // keep in step with DEFAULT_BUFFERED_MULTIPLE (cli-options.ts)
 
 export function bufferedBytesBudget(maxBodyBytes: number): number {
   return BODY_BUDGET_MULTIPLE * maxBodyBytes;

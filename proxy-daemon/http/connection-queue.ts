@@ -61,7 +61,9 @@ export function serialise(req: IncomingMessage, res: ServerResponse, start: () =
     if (following) following();
     else if (current.pausedByUs) {
       current.pausedByUs = false;
-      if (!socket.destroyed) socket.resume();
+      // node:http pauses the socket (and its parser) itself when the client does not read its answers, and
+      // resumes both on drain; resuming the socket under a paused parser would make it fail the connection.
+      if (!socket.destroyed && !(socket as Socket & { _paused?: boolean })._paused) socket.resume();
     }
   };
   if (!current.busy) {

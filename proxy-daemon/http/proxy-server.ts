@@ -47,7 +47,7 @@ export interface ProxyServerOptions {
   proxyToken?: string;
   /** With a proxy token: serve /healthz and /metrics without it. @default false */
   publicHealth?: boolean;
-  /** Requests handled at once, all connections together. @default 64 */
+  /** Requests handled at once, all connections together. @default 256 */
   maxInFlight?: number;
   /** Bytes of request and response bodies held at once. @default bufferedBytesBudget(maxBodyBytes) */
   maxBufferedBytes?: number;
@@ -99,7 +99,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   let inFlight = 0;
   let draining = false;
   const admission = new Admission({
-    maxInFlight: options.maxInFlight ?? 64,
+    maxInFlight: options.maxInFlight ?? 256,
     maxBufferedBytes: options.maxBufferedBytes ?? bufferedBytesBudget(options.maxBodyBytes),
   });
   const writeTimeoutMs = (options.writeTimeoutSeconds ?? 30) * 1000;
@@ -248,7 +248,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       const message =
         ticket === "in-flight"
           ? "the daemon is handling its --max-in-flight limit of requests; retry shortly"
-          : "the daemon holds its limit of request and answer bodies in memory (4 x --max-body); retry shortly";
+          : "the daemon holds its --max-buffered limit of request and answer bodies in memory; retry shortly";
       return fail(refuse("daemon-busy", message, [["Retry-After", "1"]]), reserve > 0);
     }
     setTicket(ticket);

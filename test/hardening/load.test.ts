@@ -30,6 +30,11 @@ const UNIFORM = process.env.LOAD_SIZES === "uniform";
  */
 const UPSTREAM = { keepAliveTimeoutMs: 120_000 };
 const CONCURRENCY = 200;
+/**
+ * This suite measures what the daemon holds when it admits everything: the admission limits (503 `daemon-busy`,
+ * tested in memory-bounds.test.ts) are lifted so that zero errors can be required.
+ */
+const UNBOUNDED = ["--max-in-flight", "100000", "--max-buffered", String(2 ** 40)];
 const MAX_BODY = 1024 * 1024;
 /** The daemon buffers whole bodies (one Lambda event each): 200 in flight at up to ~5x 1 MiB is the worst case. */
 const RSS_BOUND_MIB = 1280;
@@ -53,7 +58,7 @@ function expectClean(result: LoadResult): void {
 describe("load, local mode", () => {
   let setup: SignedSetup;
   beforeAll(async () => {
-    setup = await startSignedSetup(["--log-level", "info"], {}, UPSTREAM);
+    setup = await startSignedSetup(["--log-level", "info", ...UNBOUNDED], {}, UPSTREAM);
   });
   afterAll(async () => {
     await setup?.stop();
@@ -100,7 +105,7 @@ describe("load, Lambda mode", () => {
       env: { AWS_ENDPOINT_URL_SSM: moto.endpoint, SSM_SIGN_PROXY_PREFIX: prefix },
     });
     daemon = await startDaemonProcess({
-      args: ["--function-name", FUNCTION, "--log-level", "info"],
+      args: ["--function-name", FUNCTION, "--log-level", "info", ...UNBOUNDED],
       env: { ...moto.env, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint },
     });
   });

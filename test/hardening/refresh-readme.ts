@@ -134,7 +134,7 @@ name to 169.254.169.254, with a listener on that address that counts no connecti
   (${num(pipelineLambda.upstreamFetches)} fetches), a real client on another connection served meanwhile, the reader
   disconnected after \`--write-timeout\`.
 - *Upload storm*: ${num(uploads.uploads)} concurrent ${mib(uploads.uploadBytes)} MiB uploads (was about 700 MB added):
-  ${statuses(uploads.statuses)} (503 \`daemon-busy\` with \`Retry-After\` beyond the body budget of 4 × \`--max-body\`),
+  ${statuses(uploads.statuses)} (503 \`daemon-busy\` with \`Retry-After\` beyond \`--max-buffered\`, by default 4 × \`--max-body\`),
   peak RSS ${num(uploads.peakRssMiB)} MiB; limit asserted: ${num(memory.rssLimitMiB)} MiB. A client that hangs up
   cancels the upstream fetch within ${num(memory.cancelAfterHangUpMs)} ms.
 - *Cache flood*, the built bundle: ${num(floodRun.names)} distinct unknown host names in ${num(floodRun.seconds)} s cost

@@ -116,13 +116,16 @@ describe("parseCli", () => {
     expect(run(["--local", "p.json"]).allow.cidrs).toEqual([]);
   });
 
-  it("reads --public-health, --max-in-flight and --write-timeout, with defaults 64 and 30 s", () => {
+  it("reads --public-health, --max-in-flight, --write-timeout and --max-buffered, with their defaults", () => {
     const defaults = run(["--local", "p.json"]);
     expect([defaults.publicHealth, defaults.maxInFlight, defaults.writeTimeoutSeconds]).toEqual([
       false,
-      64,
+      256,
       30,
     ]);
+    expect(defaults.maxBufferedBytes).toBe(4 * DEFAULT_MAX_BODY);
+    expect(run(["--local", "p.json", "--max-body", "1000"]).maxBufferedBytes).toBe(4000);
+    expect(run(["--local", "p.json", "--max-buffered", "123456"]).maxBufferedBytes).toBe(123456);
     const set = run([
       "--local",
       "p.json",
