@@ -147,6 +147,7 @@ describe("quick start (offline)", () => {
       CLI,
     ]);
     expect(stdout.split("/nonexistent/params.json: file not found").length - 1).toBe(1);
+    expect(stdout).toContain("ssm-sign-proxy: parameter file /nonexistent/params.json: file not found\n");
     expect(stdout).toMatch(/exit 1\n$/);
   });
 
