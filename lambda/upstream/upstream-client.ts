@@ -47,6 +47,11 @@ const agent = new https.Agent({
 });
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
+/** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
 const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 

@@ -66,7 +66,7 @@ and the next request served once the fault clears.
   untrusted certificate 502 and nothing sent; redirect loop: the 302 goes back to the client, never followed.
 - *Lambda Invoke*, daemon in Lambda mode against the Invoke API (${list(lambdaFaults.survived).join("; ") || "–"}):
   unreachable 503 \`signer unavailable\`; slower than \`--timeout\` 504; throttled past the SDK's retries 503 with
-  \`Retry-After\`; the function throws 502 \`errorType: errorMessage\`; its result is over 6 MB 502
+  \`Retry-After\`; the function throws 502 naming the \`errorType\` (the message only in the daemon's debug log); its result is over 6 MB 502
   \`response too large\`.
 - *Parameter Store*, the built bundle with SSM behind a fault relay and a 1 s cache TTL
   (${list(ssmFaults.survived).join("; ") || "–"}): with nothing cached, denied is 502 naming the path and
