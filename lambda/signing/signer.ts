@@ -1,4 +1,5 @@
 /** Applies a host's signing rules to a request. Pure; order: headers, basic, rewrite/path, queries. */
+import { uriEscape } from "../core/http-syntax";
 import type { HeaderPairs, ProxyRequest, QueryPairs } from "../core/proxy-request";
 import type { SigningRules } from "./signing-rules";
 
@@ -13,17 +14,6 @@ function decodeQueryComponent(raw: string): string {
   } catch {
     return raw; // malformed %-escapes: compare as written
   }
-}
-
-/**
- * Query encoding for values we inject: everything but unreserved characters (RFC 3986 §2.3) is escaped,
- * so the value decodes back to itself under both RFC 3986 and form (`+` = space) decoding.
- */
-export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }
 
 export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyRequest {
@@ -42,10 +32,7 @@ export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyReq
     const names = new Set(rules.queries.map(([name]) => name));
     query = [
       ...query.filter(([key]) => !names.has(decodeQueryComponent(key))),
-      ...rules.queries.map(([name, value]): [string, string] => [
-        encodeQueryComponent(name),
-        encodeQueryComponent(value),
-      ]),
+      ...rules.queries.map(([name, value]): [string, string] => [uriEscape(name), uriEscape(value)]),
     ];
   }
   return { method: request.method, path, query, headers, body: request.body };

@@ -11,6 +11,7 @@
  */
 import https from "node:https";
 import { isIP } from "node:net";
+import { pairsFromRaw } from "../core/header-pairs";
 import type { UpstreamHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { requestTarget } from "../signing/signer";
@@ -117,12 +118,6 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
   return grouped;
 }
 
-function rawPairs(raw: string[]): HeaderPairs {
-  const pairs: HeaderPairs = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
-  return pairs;
-}
-
 function sendOnce(
   host: UpstreamHost,
   request: ProxyRequest,
@@ -184,7 +179,7 @@ function sendOnce(
         settled = true;
         resolve({
           statusCode: res.statusCode ?? 502,
-          headers: rawPairs(res.rawHeaders),
+          headers: pairsFromRaw(res.rawHeaders),
           body: Buffer.concat(chunks, size),
         });
       });

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
+import { flattenPairs, headerValues, pairsFromRaw } from "../../lambda/core/header-pairs";
 import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
 import {
@@ -25,7 +26,6 @@ import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
 import { ownPage } from "./own-pages";
-import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
 import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
 import { resolveTarget, type SelfNames } from "./request-target";
