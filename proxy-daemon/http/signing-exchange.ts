@@ -7,7 +7,7 @@ import type { Refusal } from "../../lambda/core/refusal";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
-import { refusalForFailure } from "./error-responses";
+import { refusalForFailure } from "./invoke-refusals";
 
 /**
  * The request: `host` already parsed (the function's key and the upstream to dial), `headers` the client's as
