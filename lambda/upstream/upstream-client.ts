@@ -47,11 +47,12 @@ const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
-class UpstreamError extends Error {
+/** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
+export class UpstreamError extends Error {
   constructor(
     readonly code: string,
     readonly reusedSocket: boolean,
@@ -61,7 +62,12 @@ class UpstreamError extends Error {
   }
 }
 
-function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
+export function failure(
+  host: UpstreamHost,
+  kind: UpstreamFailureKind,
+  code: string,
+  why: string,
+): UpstreamFailure {
   return {
     kind: "upstream-failure",
     failure: kind,
@@ -70,7 +76,12 @@ function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, wh
   };
 }
 
-function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
+/** An attempt's error as the failure the client sees; shared by every upstream client so they answer alike. */
+export function classify(
+  host: UpstreamHost,
+  error: UpstreamError,
+  options: UpstreamOptions,
+): UpstreamFailure {
   const { code } = error;
   if (code === "RESPONSE_TOO_LARGE") {
     return failure(
