@@ -11,14 +11,3 @@ export function isToken(name: string): boolean {
 export function isFieldValue(value: string): boolean {
   return FIELD_VALUE.test(value);
 }
-
-/**
- * Percent-encodes everything but RFC 3986 §2.3 unreserved characters: what SigV4 signs (its UriEncode) and what
- * we inject into a query, so a value decodes back to itself under both RFC 3986 and form (`+` = space) decoding.
- */
-export function uriEscape(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
