@@ -16,7 +16,7 @@ export const DEFAULT_MAX_BODY = INVOKE_MAX_BODY;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_ADDRESS = "127.0.0.1:8000";
 export const DEFAULT_MAX_IN_FLIGHT = 256;
-/** Request and answer bodies held at once, in multiples of --max-body (see http/admission.ts). */
+/** Request and answer bodies held at once, in multiples of --max-body (see http/memory-budget.ts). */
 export const DEFAULT_BUFFERED_MULTIPLE = 4;
 export const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
 

@@ -1,66 +1,105 @@
 /**
- * A global budget for the daemon: requests in flight, and bytes of request and response bodies held in memory.
- * Node buffers each whole body (a Lambda event carries it whole), so without a cap a few clients uploading
- * at once, or many fetching large answers, grow the daemon's memory without bound. Beyond either limit a new
- * request gets 503 `daemon-busy` with Retry-After instead of being read.
- *
- * One request is always admitted when nothing is held, so a single body up to --max-body still works.
+ * Admission: may this request be signed, and where does it go? A pure function of what the request line and
+ * headers say and the daemon's settings, in the order a client can fix things: who is asking (--allow), whether
+ * the request is well formed, where it goes, the proxy token, whether the signer is ready, the declared size.
+ * Every "no" is a refusal with its code; the body is read (and its real size checked) only after a "yes".
  */
 
-export interface AdmissionOptions {
-  maxInFlight: number;
-  maxBufferedBytes: number;
+import { headerValues } from "../../lambda/core/header-pairs";
+import type { UpstreamHost } from "../../lambda/core/host-key";
+import { refusedMethod } from "../../lambda/core/method-policy";
+import type { HeaderPairs, QueryPairs } from "../../lambda/core/proxy-request";
+import { isRefusal, type Refusal, refuse } from "../../lambda/core/refusal";
+import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
+import { checkPageToken } from "./page-token";
+import { resolveTarget, type SelfNames } from "./request-target";
+
+export interface AdmissionRequest {
+  remoteAddress: string | undefined;
+  method: string;
+  url: string;
+  headers: HeaderPairs;
 }
 
-/** Bodies of this many largest-size requests may be held at once (request and answer together). */
-export const BODY_BUDGET_MULTIPLE = 4; // keep in step with DEFAULT_BUFFERED_MULTIPLE (cli-options.ts)
-
-export function bufferedBytesBudget(maxBodyBytes: number): number {
-  return BODY_BUDGET_MULTIPLE * maxBodyBytes;
+export interface AdmissionPolicy {
+  allow: AllowList;
+  proxyToken?: string;
+  /** With a proxy token: the own pages are served without it. */
+  publicHealth?: boolean;
+  maxBodyBytes: number;
+  self: SelfNames;
+  /** Why the signer cannot sign yet (Lambda mode start-up), if so. */
+  notReady: string | undefined;
 }
 
-export interface Ticket {
-  /** Holds `bytes` more (e.g. the answer once it is in); false when over the budget (it is held anyway). */
-  hold(bytes: number): boolean;
-  /** Gives everything back. Idempotent. */
-  release(): void;
-}
+export type Admission =
+  | { kind: "own-page"; path: string }
+  | { kind: "forward"; host: UpstreamHost; path: string; query: QueryPairs }
+  /** `host` is set once the target was known, for the request log line. */
+  | { kind: "refused"; refusal: Refusal; host?: string };
 
-export class Admission {
-  #inFlight = 0;
-  #held = 0;
+const refused = (refusal: Refusal, host?: string): Admission =>
+  host === undefined ? { kind: "refused", refusal } : { kind: "refused", refusal, host };
 
-  constructor(private readonly options: AdmissionOptions) {}
-
-  get inFlight(): number {
-    return this.#inFlight;
+export function admit(request: AdmissionRequest, policy: AdmissionPolicy): Admission {
+  const { headers } = request;
+  if (!isAllowed(policy.allow, request.remoteAddress)) return refused(forbiddenClient(request.remoteAddress));
+  // TRACE makes the API echo the signed request, credentials included: refused whoever asks, wherever to.
+  const methodRefused = refusedMethod(request.method);
+  if (methodRefused) return refused(methodRefused);
+  // node:http refuses this already (strict parser); kept as a guard should that ever be relaxed.
+  if (
+    headerValues(headers, "transfer-encoding").length > 0 &&
+    headerValues(headers, "content-length").length > 0
+  ) {
+    return refused(
+      refuse(
+        "request-malformed",
+        "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
+      ),
+    );
   }
-
-  get heldBytes(): number {
-    return this.#held;
+  // node:http keeps only the first of several Host lines; RFC 9112 §3.2 says refuse such a request (400),
+  // so two parties can never disagree about which host picks the secrets.
+  const hosts = headerValues(headers, "host");
+  if (hosts.length > 1) {
+    return refused(
+      refuse("host-header-duplicate", "malformed request: more than one Host header (RFC 9112 §3.2)"),
+    );
   }
-
-  /** A ticket for a request that will hold `bytes` of body, or the reason it cannot be admitted now. */
-  admit(bytes: number): Ticket | "in-flight" | "bytes" {
-    if (this.#inFlight >= this.options.maxInFlight) return "in-flight";
-    if (this.#held > 0 && this.#held + bytes > this.options.maxBufferedBytes) return "bytes";
-    this.#inFlight += 1;
-    this.#held += bytes;
-    let mine = bytes;
-    let released = false;
-    return {
-      hold: (more) => {
-        if (released) return true;
-        mine += more;
-        this.#held += more;
-        return this.#held <= this.options.maxBufferedBytes;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#inFlight -= 1;
-        this.#held -= mine;
-      },
-    };
+  const target = resolveTarget(request.method, request.url, hosts[0], policy.self);
+  if (isRefusal(target)) return refused(target);
+  if (target.kind === "own-page") {
+    // The pages tell who uses the daemon and how (metrics by status, health reasons): the token guards them
+    // too, unless --public-health says a load balancer must reach /healthz without one.
+    if (policy.proxyToken !== undefined && !policy.publicHealth) {
+      const given =
+        headerValues(headers, "authorization")[0] ?? headerValues(headers, "proxy-authorization")[0];
+      const denied = checkPageToken(policy.proxyToken, given);
+      if (denied) return refused(denied);
+    }
+    return target;
   }
+  const authority = target.authority;
+  if (policy.proxyToken !== undefined) {
+    const denied = checkProxyToken(policy.proxyToken, headerValues(headers, "proxy-authorization")[0]);
+    if (denied) return refused(denied, authority);
+  }
+  if (policy.notReady !== undefined) {
+    return refused(
+      refuse("signer-not-ready", `signer not ready: ${policy.notReady}`, [["Retry-After", "5"]]),
+      authority,
+    );
+  }
+  const declared = headerValues(headers, "content-length")[0];
+  if (declared !== undefined && Number(declared) > policy.maxBodyBytes) {
+    return refused(
+      refuse(
+        "body-too-large",
+        `request body of ${declared} bytes is over the --max-body limit of ${policy.maxBodyBytes} bytes`,
+      ),
+      authority,
+    );
+  }
+  return { kind: "forward", host: target.host, path: target.path, query: target.query };
 }
