@@ -22,6 +22,11 @@ export interface CallerContext {
 export interface AlbRequestContext {
   elb?: { targetGroupArn?: string };
   caller?: CallerContext;
+  /**
+   * Our addition: set by a daemon that calls InvokeWithResponseStream, so the function answers with a metadata
+   * prelude and streams the body. Absent (ALB, plain Invoke, older daemons): one buffered ALB result.
+   */
+  responseMode?: "stream";
 }
 
 interface AlbEventBase {

@@ -15,8 +15,10 @@ import {
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { responseHeadersForClient } from "../../lambda/core/header-filter";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
@@ -147,12 +149,48 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     res.end(req.method === "HEAD" || NO_BODY_STATUS(response.statusCode) ? undefined : response.body);
   }
 
+  /**
+   * A streamed answer: headers now, then the body as it comes (chunked unless the API sent a Content-Length),
+   * with back-pressure (pipeline pauses the signer's stream while the client's socket is full). A failure after
+   * the headers destroys the client's connection, so it sees an incomplete answer, never a short success.
+   */
+  async function relay(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: StreamedResponse,
+    host: string,
+  ): Promise<void> {
+    const headers = responseHeadersForClient(response.headers);
+    if (draining) {
+      headers.push(["Connection", "close"]);
+      res.shouldKeepAlive = false;
+    }
+    res.writeHead(response.statusCode, flattenPairs(headers));
+    if (req.method === "HEAD" || NO_BODY_STATUS(response.statusCode)) {
+      response.stream.destroy();
+      res.end();
+      return;
+    }
+    // An event stream's first event must not wait for the first body bytes to carry the headers.
+    res.flushHeaders();
+    try {
+      await pipeline(response.stream, res);
+    } catch (err) {
+      if (!res.destroyed) res.destroy();
+      // Either the signer failed mid-stream (the upstream died, the function timed out) or the client left.
+      log.warn(
+        { host, status: response.statusCode, error: (err as Error).message.slice(0, 300) },
+        "streamed answer ended abnormally after its headers",
+      );
+    }
+  }
+
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<{ response: ProxyResponse; close: boolean }> {
+  ): Promise<{ response: ProxyResponse | StreamedResponse; close: boolean }> {
     const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
     const remote = req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
@@ -247,7 +285,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         host = h;
       });
       status = response.statusCode;
-      if (!res.destroyed) writeResponse(req, res, response, close);
+      if (isStreamedResponse(response)) {
+        if (res.destroyed) response.stream.destroy();
+        else await relay(req, res, response, host);
+      } else if (!res.destroyed) writeResponse(req, res, response, close);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },

@@ -10,6 +10,7 @@ import type {
   ProxyRequest,
   ProxyResponse,
 } from "../../lambda/core/proxy-request";
+import type { StreamedResponse } from "../../lambda/core/streamed-response";
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
@@ -42,7 +43,7 @@ export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
-): Promise<ProxyResponse> {
+): Promise<ProxyResponse | StreamedResponse> {
   const headers: HeaderPairs = [["Host", req.authority], ...requestHeadersForUpstream(req.headers)];
   // The function recomputes framing; Content-Length tells it (and its audit log) the body size we read.
   if (req.body.length > 0) headers.push(["Content-Length", String(req.body.length)]);
@@ -76,6 +77,8 @@ export async function exchange(
     return errorResponse(error);
   }
   deps.health?.markHealthy();
+  // Streamed: status and headers are in; the body follows (the timer above covered the first byte only).
+  if (outcome.kind === "stream") return outcome.response;
   const decoded = decodeResult(outcome.result);
   if (isCodecError(decoded)) {
     if (deps.metrics) recordInvokeError(deps.metrics, "malformed-result");

@@ -3,6 +3,7 @@
  * Lambda mode and local mode implement it; the proxy server and the embedding API only see this interface.
  */
 import type { AlbMultiValueEvent } from "../../lambda/core/proxy-request";
+import type { StreamedResponse } from "../../lambda/core/streamed-response";
 
 /** Why an invocation produced no usable result. Each kind maps to one HTTP status (error-responses.ts). */
 export type InvokeFailure =
@@ -27,7 +28,16 @@ export interface InvokeSuccess {
   result: unknown;
 }
 
-export type InvokeOutcome = InvokeSuccess | InvokeFailure;
+/**
+ * A streamed answer whose status and headers have arrived; its body follows on `response.stream`, which
+ * errors if the function fails after this point.
+ */
+export interface InvokeStream {
+  kind: "stream";
+  response: StreamedResponse;
+}
+
+export type InvokeOutcome = InvokeSuccess | InvokeStream | InvokeFailure;
 
 export interface Invoker {
   /** Never throws: every failure comes back as an {@link InvokeFailure}. */
@@ -37,5 +47,5 @@ export interface Invoker {
 }
 
 export function isInvokeFailure(outcome: InvokeOutcome): outcome is InvokeFailure {
-  return outcome.kind !== "result";
+  return outcome.kind !== "result" && outcome.kind !== "stream";
 }

@@ -3,10 +3,13 @@
  * `X-Amz-Function-Error` header (the function threw or timed out), and the service errors the SDK raises
  * after its retries (throttling, missing function, missing permission).
  */
-import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { Readable } from "node:stream";
+import { InvokeCommand, InvokeWithResponseStreamCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { AlbMultiValueEvent } from "../../../lambda/core/proxy-request";
 import type { InvokeFailure, InvokeOutcome, Invoker } from "../invoker";
+import { FunctionStreamError } from "./event-stream-reader";
 import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
+import { outcomeFromStream } from "./stream-outcome";
 
 interface ServiceErrorShape {
   name?: string;
@@ -16,13 +19,18 @@ interface ServiceErrorShape {
   $response?: { headers?: Record<string, string | undefined> };
 }
 
-function describeFunctionError(
+export function describeFunctionError(
   functionName: string,
   payload: Uint8Array | undefined,
   header: string,
 ): InvokeFailure {
   let errorType = header;
-  let errorMessage = "the function failed without a message";
+  const text = Buffer.from(payload ?? new Uint8Array())
+    .toString("utf8")
+    .trim();
+  // InvokeComplete's ErrorDetails may be plain text ("Task timed out after 3.00 seconds").
+  let errorMessage =
+    text !== "" && !text.startsWith("{") ? text.slice(0, 500) : "the function failed without a message";
   try {
     const parsed = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString("utf8")) as {
       errorType?: unknown;
@@ -105,6 +113,11 @@ export interface LambdaInvokerOptions {
    * scheduled refresh, up to an hour later.
    */
   renewClient?: () => LambdaClient;
+  /**
+   * Call InvokeWithResponseStream, so answers stream (up to 200 MB) instead of being buffered (6 MB).
+   * @default true
+   */
+  streaming?: boolean;
 }
 
 /** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
@@ -122,6 +135,31 @@ function sdkTransport(client: LambdaClient): InvokeTransport {
       );
       const bytes = Buffer.from(out.Payload ?? new Uint8Array());
       return out.FunctionError ? { functionError: out.FunctionError, payload: bytes } : { payload: bytes };
+    },
+    async stream(functionName, payload, signal) {
+      const out = await client.send(
+        new InvokeWithResponseStreamCommand({
+          FunctionName: functionName,
+          Payload: Buffer.from(payload, "utf8"),
+        }),
+        { abortSignal: signal },
+      );
+      const events = out.EventStream;
+      // Pulled one event at a time, so a slow reader holds the SDK's stream back too.
+      async function* bytes(): AsyncGenerator<Buffer> {
+        for await (const event of events ?? []) {
+          if (event.PayloadChunk?.Payload) yield Buffer.from(event.PayloadChunk.Payload);
+          const complete = event.InvokeComplete;
+          if (complete?.ErrorCode)
+            throw new FunctionStreamError(complete.ErrorCode, complete.ErrorDetails ?? "");
+          if (complete) return;
+        }
+        throw new FunctionStreamError("IncompleteStream", "the stream ended before InvokeComplete");
+      }
+      return {
+        contentType: out.ResponseStreamContentType ?? "",
+        payload: Readable.from(bytes(), { objectMode: false }),
+      };
     },
     close() {},
   };
@@ -141,7 +179,10 @@ export class LambdaInvoker implements Invoker {
   }
 
   async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const payload = JSON.stringify(event);
+    const streaming = this.options.streaming !== false;
+    const payload = JSON.stringify(
+      streaming ? { ...event, requestContext: { ...event.requestContext, responseMode: "stream" } } : event,
+    );
     let attempt = await this.#invokeOnce(payload, signal);
     if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
       // The old client is left to close its idle sockets; requests already in flight on it may finish.
@@ -159,6 +200,12 @@ export class LambdaInvoker implements Invoker {
   async #invokeOnce(payload: string, signal: AbortSignal): Promise<Attempt> {
     const { functionName, timeoutSeconds } = this.options;
     try {
+      if (this.options.streaming !== false) {
+        const started = await this.#transport.stream(functionName, payload, signal);
+        return await outcomeFromStream(functionName, started, (code, details) =>
+          describeFunctionError(functionName, details, code),
+        );
+      }
       const out = await this.#transport.send(functionName, payload, signal);
       if (out.functionError) return describeFunctionError(functionName, out.payload, out.functionError);
       try {
