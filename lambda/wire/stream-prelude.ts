@@ -25,7 +25,9 @@ export function preludeOf(statusCode: number, pairs: HeaderPairs): Prelude {
   const single: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of pairs) {
-    (multi[name] ??= []).push(value);
+    const values = multi[name];
+    if (values) values.push(value);
+    else multi[name] = [value];
     if (name.toLowerCase() === "set-cookie") cookies.push(value);
     else single[name] = single[name] === undefined ? value : `${single[name]}, ${value}`;
   }
