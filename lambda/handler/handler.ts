@@ -7,14 +7,18 @@
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { isHostError, parseHost } from "../core/host-key";
 import type { AlbResult, InvocationContext, ProxyResponse } from "../core/proxy-request";
+import { type Refusal, type RefusalCode, refusalResponse, refuse, withoutMarker } from "../core/refusal";
 import { ExpirableCache } from "../parameters/expirable-cache";
 import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
-import { type ParameterSource, ParameterSourceError } from "../parameters/parameter-source";
+import {
+  type ParameterSource,
+  ParameterSourceError,
+  type ParameterSourceFailure,
+} from "../parameters/parameter-source";
 import { applyRules } from "../signing/signer";
 import { type ParsedRules, parseRules } from "../signing/signing-rules";
-import { isUpstreamFailure, sendUpstream } from "../upstream/upstream-client";
+import { isUpstreamFailure, sendUpstream, type UpstreamFailureKind } from "../upstream/upstream-client";
 import { decodeEvent, encodeResult, isCodecError } from "../wire/event-codec";
-import { textResponse } from "./local-responses";
 import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
 
 export interface HandlerOptions {
@@ -41,6 +45,22 @@ const DEFAULT_TIMEOUT_MS = 25_000;
 
 /** SDK retries have already backed off inside the invocation; the client may try again right away. */
 const THROTTLED_RETRY_AFTER_SECONDS = "1";
+
+const SOURCE_FAILURE_CODE: Record<ParameterSourceFailure, RefusalCode> = {
+  "access-denied": "parameters-denied",
+  throttled: "parameters-throttled",
+  unreachable: "parameters-unavailable",
+  rejected: "parameters-path-invalid",
+};
+
+const UPSTREAM_FAILURE_CODE: Record<UpstreamFailureKind, RefusalCode> = {
+  timeout: "upstream-timeout",
+  connect: "upstream-connect-failed",
+  tls: "upstream-tls-failed",
+  reset: "upstream-reset",
+  "forbidden-address": "metadata-address",
+  "too-large": "upstream-too-large",
+};
 
 function cameThroughAlb(event: unknown): boolean {
   const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
@@ -78,11 +98,15 @@ export function createHandler(options: HandlerOptions): Handler {
       log({ ...line });
       return encodeResult(response, multiValue);
     };
+    const refused = (refusal: Refusal, multiValue: boolean): AlbResult => {
+      line.code = refusal.code;
+      return finish(refusalResponse(refusal), multiValue);
+    };
 
     if (isCodecError(decoded)) {
       line.level = "warn";
       line.error = decoded.message;
-      return finish(textResponse(400, `bad request event: ${decoded.message}`), multiValueGuess);
+      return refused(refuse("bad-event", `bad request event: ${decoded.message}`), multiValueGuess);
     }
     const { multiValue } = decoded;
     line.method = decoded.method;
@@ -94,7 +118,7 @@ export function createHandler(options: HandlerOptions): Handler {
     if (isHostError(host)) {
       line.level = "warn";
       line.error = host.message;
-      return finish(textResponse(400, host.message), multiValue);
+      return refused(refuse("host-invalid", host.message), multiValue);
     }
     line.host = host.authority;
 
@@ -102,15 +126,15 @@ export function createHandler(options: HandlerOptions): Handler {
     if (
       decoded.headers.some(([n, v]) => n.toLowerCase() === "user-agent" && v.startsWith("ELB-HealthChecker/"))
     ) {
-      return finish(textResponse(200, "ok"), multiValue);
+      return refused(refuse("health-ok", "ok"), multiValue);
     }
 
     const path = hostPath(prefix, host.key);
     const reserved = reservedFirstSegment(path);
     if (reserved !== undefined) {
-      return finish(
-        textResponse(
-          407,
+      return refused(
+        refuse(
+          "reserved-host-name",
           `no parameters can exist for host ${host.authority}: Parameter Store names cannot begin with "aws" or "ssm" ` +
             `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
         ),
@@ -137,23 +161,23 @@ export function createHandler(options: HandlerOptions): Handler {
       if (error instanceof ParameterSourceError) {
         line.error = error.message;
         if (error.failure === "throttled") {
-          return finish(
-            textResponse(503, `${error.message}; retry shortly`, [
+          return refused(
+            refuse("parameters-throttled", `${error.message}; retry shortly`, [
               ["retry-after", THROTTLED_RETRY_AFTER_SECONDS],
             ]),
             multiValue,
           );
         }
-        return finish(textResponse(502, error.message), multiValue);
+        return refused(refuse(SOURCE_FAILURE_CODE[error.failure], error.message), multiValue);
       }
       line.error = "parameter source failed";
-      return finish(textResponse(502, `reading parameters under ${path} failed`), multiValue);
+      return refused(refuse("parameters-unavailable", `reading parameters under ${path} failed`), multiValue);
     }
 
     if (parsed.rules.kinds.length === 0) {
-      return finish(
-        textResponse(
-          407,
+      return refused(
+        refuse(
+          "no-parameters",
           `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
         ),
         multiValue,
@@ -173,10 +197,11 @@ export function createHandler(options: HandlerOptions): Handler {
     if (isUpstreamFailure(response)) {
       line.level = "warn";
       line.error = response.message;
-      const status =
-        response.failure === "timeout" ? 504 : response.failure === "forbidden-address" ? 403 : 502;
-      return finish(textResponse(status, response.message), multiValue);
+      return refused(refuse(UPSTREAM_FAILURE_CODE[response.failure], response.message), multiValue);
     }
-    return finish({ ...response, headers: responseHeadersForClient(response.headers) }, multiValue);
+    return finish(
+      { ...response, headers: withoutMarker(responseHeadersForClient(response.headers)) },
+      multiValue,
+    );
   };
 }

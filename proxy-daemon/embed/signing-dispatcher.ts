@@ -9,18 +9,29 @@ import type { Readable } from "node:stream";
 import { Dispatcher } from "undici";
 import { isHostError, parseHost } from "../../lambda/core/host-key";
 import type { HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import {
+  isRefusal,
+  type Refusal,
+  type RefusalCode,
+  refusalCodeOf,
+  refusalResponse,
+  refuse,
+} from "../../lambda/core/refusal";
 import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
-import { type DaemonError, daemonError, errorResponse } from "../http/error-responses";
 import { splitPathAndQuery } from "../http/request-target";
 import { exchange } from "../http/signing-exchange";
 import { type ResolvedSigner, type SignerOptions, setUpSigner } from "./signer-setup";
 
-/** The signer refused to sign (407: no parameters for the host); `message` says which parameter to create. */
+/**
+ * The signer refused to sign (407: no parameters for the host); `message` says which parameter to create and
+ * `code` is the refusal code (the `x-ssm-sign-proxy-error` value), e.g. `no-parameters`.
+ */
 export class SigningError extends Error {
   override readonly name = "SigningError";
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: RefusalCode,
   ) {
     super(message);
   }
@@ -28,7 +39,7 @@ export class SigningError extends Error {
 
 type Body = Dispatcher.DispatchOptions["body"];
 
-async function collectBody(body: Body, maxBytes: number): Promise<Buffer | DaemonError> {
+async function collectBody(body: Body, maxBytes: number): Promise<Buffer | Refusal> {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (typeof body === "string") return Buffer.from(body, "utf8");
   if (body instanceof Uint8Array) return Buffer.from(body);
@@ -39,12 +50,12 @@ async function collectBody(body: Body, maxBytes: number): Promise<Buffer | Daemo
       const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
       size += buf.length;
       if (size > maxBytes)
-        return daemonError(413, `request body is over the maxBodyBytes limit of ${maxBytes} bytes`);
+        return refuse("body-too-large", `request body is over the maxBodyBytes limit of ${maxBytes} bytes`);
       chunks.push(buf);
     }
     return Buffer.concat(chunks, size);
   }
-  return daemonError(400, "unsupported request body type: use a string, bytes or a stream");
+  return refuse("body-type-unsupported", "unsupported request body type: use a string, bytes or a stream");
 }
 
 function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPairs {
@@ -75,26 +86,24 @@ function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPair
 }
 
 /** Where a dispatched request goes: `origin` + `path`. Only http(s) URLs name an API the signer can call. */
-function targetOf(
-  opts: Dispatcher.DispatchOptions,
-): { authority: string; pathAndQuery: string } | DaemonError {
+function targetOf(opts: Dispatcher.DispatchOptions): { authority: string; pathAndQuery: string } | Refusal {
   let origin: URL;
   try {
     origin = new URL(String(opts.origin ?? ""));
   } catch {
-    return daemonError(400, `invalid origin ${JSON.stringify(String(opts.origin ?? ""))}`);
+    return refuse("request-target-invalid", `invalid origin ${JSON.stringify(String(opts.origin ?? ""))}`);
   }
   if (origin.protocol !== "http:" && origin.protocol !== "https:") {
-    return daemonError(
-      400,
+    return refuse(
+      "scheme-unsupported",
       `unsupported URL scheme ${origin.protocol}: only http:// and https:// URLs can be signed`,
     );
   }
   if (origin.username || origin.password)
-    return daemonError(400, "URLs with userinfo are refused; put credentials in Parameter Store");
+    return refuse("userinfo-refused", "URLs with userinfo are refused; put credentials in Parameter Store");
   // URL drops the scheme's default port (80/443): either way the signer's default, HTTPS on 443.
   const host = parseHost(origin.host);
-  if (isHostError(host)) return daemonError(400, host.message);
+  if (isHostError(host)) return refuse("host-invalid", host.message);
   return { authority: host.authority, pathAndQuery: opts.path || "/" };
 }
 
@@ -139,6 +148,20 @@ async function textOf(response: ProxyResponse | StreamedResponse): Promise<strin
   return Buffer.concat(chunks).toString("utf8").trim();
 }
 
+/** Hands a streamed body to the handler chunk by chunk, pausing when it says so; errors end it abnormally. */
+function pump(
+  stream: Readable,
+  onData: (chunk: Buffer) => boolean,
+  onEnd: () => void,
+  onError: (err: Error) => void,
+) {
+  stream.on("data", (chunk: Buffer) => {
+    if (!onData(chunk)) stream.pause();
+  });
+  stream.once("end", onEnd);
+  stream.once("error", (err) => onError(err));
+}
+
 export class SigningDispatcher extends Dispatcher {
   readonly #signer: Promise<ResolvedSigner>;
   readonly #caller = { hostname: hostname(), mode: "embedded" };
@@ -166,7 +189,7 @@ export class SigningDispatcher extends Dispatcher {
       else handler.onResponseError?.(controller, err);
     };
     try {
-      if (this.#closed) throw new SigningError(503, "the signing dispatcher is closed");
+      if (this.#closed) throw new SigningError(503, "the signing dispatcher is closed", "signer-unavailable");
       if (legacy) handler.onConnect?.((err?: Error) => abort.abort(err ?? new Error("aborted")));
       else handler.onRequestStart?.(controller, {});
       const response = await this.#respond(opts, abort.signal);
@@ -179,7 +202,10 @@ export class SigningDispatcher extends Dispatcher {
         throw abort.signal.reason instanceof Error ? abort.signal.reason : new Error("aborted");
       // fetch turns any 407 into a bare "fetch failed" (Fetch standard, HTTP-network-or-cache fetch step 15);
       // as an error the reason survives, as `cause` with fetch and as the rejection with undici.request.
-      if (response.statusCode === 407) throw new SigningError(407, await textOf(response));
+      if (response.statusCode === 407) {
+        const code = refusalCodeOf(response.headers);
+        throw new SigningError(407, await textOf(response), code);
+      }
       this.#deliver(opts, handler, controller, legacy, response);
     } catch (err) {
       fail(err instanceof Error ? err : new Error(String(err)));
@@ -192,11 +218,11 @@ export class SigningDispatcher extends Dispatcher {
   ): Promise<ProxyResponse | StreamedResponse> {
     const signer = await this.#signer;
     const target = targetOf(opts);
-    if ("status" in target) return errorResponse(target);
+    if (isRefusal(target)) return refusalResponse(target);
     const body = await collectBody(opts.body, signer.maxBodyBytes);
-    if (!Buffer.isBuffer(body)) return errorResponse(body);
+    if (!Buffer.isBuffer(body)) return refusalResponse(body);
     const { path, query } = splitPathAndQuery(target.pathAndQuery);
-    return exchange(
+    const answer = await exchange(
       {
         method: opts.method,
         authority: target.authority,
@@ -208,6 +234,7 @@ export class SigningDispatcher extends Dispatcher {
       { invoker: signer.invoker, timeoutMs: signer.timeoutSeconds * 1000, caller: { ...this.#caller } },
       signal,
     );
+    return isRefusal(answer) ? refusalResponse(answer) : answer;
   }
 
   #deliver(
@@ -231,7 +258,7 @@ export class SigningDispatcher extends Dispatcher {
       handler.onHeaders?.(statusCode, raw, () => streamed?.resume(), statusText);
       if (body === undefined && streamed) {
         // The older API pauses by returning false from onData and resumes through onHeaders' callback.
-        this.#pump(
+        pump(
           streamed,
           (chunk) => handler.onData?.(chunk) !== false,
           () => handler.onComplete?.([]),
@@ -254,7 +281,7 @@ export class SigningDispatcher extends Dispatcher {
     handler.onResponseStart?.(controller, statusCode, record, statusText);
     if (body === undefined && streamed) {
       controller.body = streamed;
-      this.#pump(
+      pump(
         streamed,
         (chunk) => {
           handler.onResponseData?.(controller, chunk);
@@ -267,20 +294,6 @@ export class SigningDispatcher extends Dispatcher {
     }
     if (body && body.length > 0) handler.onResponseData?.(controller, body);
     handler.onResponseEnd?.(controller, {});
-  }
-
-  /** Hands a streamed body to the handler chunk by chunk, pausing when it says so; errors end it abnormally. */
-  #pump(
-    stream: Readable,
-    onData: (chunk: Buffer) => boolean,
-    onEnd: () => void,
-    onError: (err: Error) => void,
-  ) {
-    stream.on("data", (chunk: Buffer) => {
-      if (!onData(chunk)) stream.pause();
-    });
-    stream.once("end", onEnd);
-    stream.once("error", (err) => onError(err));
   }
 
   override close(): Promise<void>;

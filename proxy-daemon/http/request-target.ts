@@ -9,7 +9,7 @@
 
 import { isHostError, parseHost } from "../../lambda/core/host-key";
 import type { QueryPairs } from "../../lambda/core/proxy-request";
-import { type DaemonError, daemonError } from "./error-responses";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 
 export type RequestTarget =
   | { kind: "own-page"; path: string }
@@ -59,11 +59,11 @@ function isSelf(authority: string, self: SelfNames): boolean {
 }
 
 /** Normalises an authority for the function: `:80` is the http default and means "the API's usual port". */
-function forwardAuthority(authority: string): string | DaemonError {
+function forwardAuthority(authority: string): string | Refusal {
   const { host, port } = splitAuthority(authority);
   const normalized = port === undefined || port === "80" || port === "" ? host : `${host}:${port}`;
   const parsed = parseHost(normalized);
-  if (isHostError(parsed)) return daemonError(400, parsed.message);
+  if (isHostError(parsed)) return refuse("host-invalid", parsed.message);
   return parsed.authority;
 }
 
@@ -72,11 +72,11 @@ export function resolveTarget(
   url: string,
   hostHeader: string | undefined,
   self: SelfNames,
-): RequestTarget | DaemonError {
+): RequestTarget | Refusal {
   if (url.startsWith("/")) {
     if (hostHeader === undefined || hostHeader.trim() === "") {
-      return daemonError(
-        400,
+      return refuse(
+        "host-invalid",
         "origin-form request without Host: use an absolute http:// URL (set http_proxy) or send Host",
       );
     }
@@ -88,28 +88,31 @@ export function resolveTarget(
   }
   const m = SCHEME.exec(url);
   if (!m) {
-    return daemonError(
-      400,
+    return refuse(
+      "request-target-invalid",
       `unsupported request target ${JSON.stringify(url.slice(0, 80))} for ${method}: expected http://host/path or /path`,
     );
   }
   const scheme = (m[1] ?? "").toLowerCase();
   const rawAuthority = m[2] ?? "";
   if (scheme === "https") {
-    return daemonError(
-      400,
+    return refuse(
+      "scheme-unsupported",
       "https:// URLs cannot be signed by a forward proxy: request http://... instead; the signer sends it on over HTTPS",
     );
   }
   if (scheme !== "http")
-    return daemonError(400, `unsupported URL scheme ${JSON.stringify(scheme)}: only http:// is accepted`);
+    return refuse(
+      "scheme-unsupported",
+      `unsupported URL scheme ${JSON.stringify(scheme)}: only http:// is accepted`,
+    );
   // Credentials in a URL would be forwarded to the third party next to the injected ones: refuse (RFC 9110 §4.2.4).
   if (rawAuthority.includes("@"))
-    return daemonError(
-      400,
+    return refuse(
+      "userinfo-refused",
       "URLs with userinfo (user:password@host) are refused; put credentials in Parameter Store",
     );
-  if (rawAuthority === "") return daemonError(400, "absolute URL without a host");
+  if (rawAuthority === "") return refuse("host-invalid", "absolute URL without a host");
   const { path, query } = splitPathAndQuery(m[3] ?? "");
   if (isSelf(rawAuthority, self)) return { kind: "own-page", path };
   const authority = forwardAuthority(rawAuthority);

@@ -10,12 +10,13 @@ import type {
   ProxyRequest,
   ProxyResponse,
 } from "../../lambda/core/proxy-request";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 import type { StreamedResponse } from "../../lambda/core/streamed-response";
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
-import { daemonError, errorForFailure, errorResponse } from "./error-responses";
+import { refusalForFailure } from "./error-responses";
 
 export interface OutgoingRequest {
   method: string;
@@ -43,7 +44,7 @@ export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
-): Promise<ProxyResponse | StreamedResponse> {
+): Promise<ProxyResponse | StreamedResponse | Refusal> {
   const headers: HeaderPairs = [["Host", req.authority], ...requestHeadersForUpstream(req.headers)];
   // The function recomputes framing; Content-Length tells it (and its audit log) the body size we read.
   if (req.body.length > 0) headers.push(["Content-Length", String(req.body.length)]);
@@ -72,9 +73,9 @@ export async function exchange(
   }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
-    const error = errorForFailure(outcome);
-    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(error.message);
-    return errorResponse(error);
+    const refusal = refusalForFailure(outcome);
+    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(refusal.message);
+    return refusal;
   }
   deps.health?.markHealthy();
   // Streamed: status and headers are in; the body follows (the timer above covered the first byte only).
@@ -82,7 +83,7 @@ export async function exchange(
   const decoded = decodeResult(outcome.result);
   if (isCodecError(decoded)) {
     if (deps.metrics) recordInvokeError(deps.metrics, "malformed-result");
-    return errorResponse(daemonError(502, `the signer returned a malformed result: ${decoded.message}`));
+    return refuse("signer-result-invalid", `the signer returned a malformed result: ${decoded.message}`);
   }
   return decoded;
 }

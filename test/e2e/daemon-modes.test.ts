@@ -114,7 +114,7 @@ const table: Case[] = [
     check: (a) => {
       expect(a.status).toBe(407);
       expect(a.body).toContain(`${prefix}no-params.example/`);
-      expect(a.body).toMatch(/\r\nx-ssm-sign-proxy-error: 1\r\n/i);
+      expect(a.body).toMatch(/\r\nx-ssm-sign-proxy-error: no-parameters\r\n/i);
     },
   },
   {
@@ -123,6 +123,16 @@ const table: Case[] = [
     check: (a) => {
       expect(a.status).toBe(418);
       expect(a.headers?.get("x-ssm-sign-proxy-error")).toBeNull();
+    },
+  },
+  {
+    name: "relays an API's own 407 without the proxy's marker or its Proxy-Authenticate",
+    send: (p) => curl(p, url("/impostor"), ["-i"]),
+    check: (a) => {
+      expect(a.status).toBe(407);
+      expect(a.body).toContain("the API's own 407");
+      expect(a.body).not.toMatch(/x-ssm-sign-proxy-error/i);
+      expect(a.body).not.toMatch(/proxy-authenticate/i);
     },
   },
   {
@@ -192,12 +202,14 @@ describe("Lambda mode only", () => {
     const answer = await nodeFetch(proxy(), url("/fault/throw"));
     expect(answer.status).toBe(502);
     expect(answer.body).toBe("TypeError: fault injected by the test fixture\n");
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("function-error");
   });
 
   it("answers 502 when the function's result is over Lambda's response limit", async () => {
     const answer = await nodeFetch(proxy(), url("/fault/huge-result"));
     expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/^response too large/);
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-response-too-large");
   });
 
   it("answers 503 with Retry-After when Lambda keeps throttling after the SDK's retries, and counts it", async () => {
@@ -207,6 +219,7 @@ describe("Lambda mode only", () => {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatch(/^throttled: Lambda throttled function sign-proxy-e2e/);
       expect(Number(answer.headers?.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-throttled");
       const calls = (await lambda.invocations()).filter((c) => c.errorType === "TooManyRequestsException");
       expect(calls.length).toBeGreaterThanOrEqual(2);
     } finally {
@@ -214,6 +227,7 @@ describe("Lambda mode only", () => {
     }
     const metrics = await (await fetch(`http://127.0.0.1:${daemons.lambda?.port}/metrics`)).text();
     expect(metrics).toMatch(/ssm_sign_proxy_invoke_errors_total\{type="throttled"\} [1-9]/);
+    expect(metrics).toMatch(/ssm_sign_proxy_refusals_total\{code="invoke-throttled"\} [1-9]/);
   });
 
   it("answers 504 when the function does not answer within --timeout", async () => {
@@ -222,6 +236,7 @@ describe("Lambda mode only", () => {
       const answer = await nodeFetch(proxy(), url("/echo/slow"));
       expect(answer.status).toBe(504);
       expect(answer.body).toMatch(/within 5 s/);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-timeout");
     } finally {
       await lambda.setFaults({});
     }
@@ -233,6 +248,7 @@ describe("Lambda mode only", () => {
       const answer = await nodeFetch(proxy(), url("/echo/down"));
       expect(answer.status).toBe(503);
       expect(answer.body).toMatch(/^signer unavailable: invoking sign-proxy-e2e failed/);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("signer-unavailable");
       expect((await fetch(`http://127.0.0.1:${daemons.lambda?.port}/healthz`)).status).toBe(503);
     } finally {
       await lambda.setFaults({});
