@@ -32,7 +32,7 @@ export interface UpstreamOptions {
   maxResponseBytes: number;
 }
 
-const agent = new https.Agent({
+export const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
@@ -46,11 +46,11 @@ const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
-class UpstreamError extends Error {
+export class UpstreamError extends Error {
   constructor(
     readonly code: string,
     readonly reusedSocket: boolean,
@@ -60,7 +60,7 @@ class UpstreamError extends Error {
   }
 }
 
-function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
+export function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
   return {
     kind: "upstream-failure",
     failure: kind,
@@ -69,7 +69,7 @@ function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, wh
   };
 }
 
-function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
+export function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
   const { code } = error;
   if (code === "RESPONSE_TOO_LARGE") {
     return failure(
@@ -107,7 +107,7 @@ function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOpt
   return failure(host, "connect", code, "connection failed");
 }
 
-function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
+export function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
   const grouped: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
     const existing = grouped[name];
@@ -117,7 +117,7 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
   return grouped;
 }
 
-function rawPairs(raw: string[]): HeaderPairs {
+export function rawPairs(raw: string[]): HeaderPairs {
   const pairs: HeaderPairs = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
   return pairs;
