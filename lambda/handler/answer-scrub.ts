@@ -32,7 +32,11 @@ function scrubHeaders(headers: HeaderPairs, forms: readonly string[], tally: Scr
   });
 }
 
-export function scrubWhole(response: ProxyResponse, forms: readonly string[], tally: ScrubTally): ProxyResponse {
+export function scrubWhole(
+  response: ProxyResponse,
+  forms: readonly string[],
+  tally: ScrubTally,
+): ProxyResponse {
   if (forms.length === 0) return response;
   const headers = scrubHeaders(response.headers, forms, tally);
   const coding = contentCoding(headers);

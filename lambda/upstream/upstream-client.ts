@@ -60,7 +60,12 @@ export class UpstreamError extends Error {
   }
 }
 
-export function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
+export function failure(
+  host: UpstreamHost,
+  kind: UpstreamFailureKind,
+  code: string,
+  why: string,
+): UpstreamFailure {
   return {
     kind: "upstream-failure",
     failure: kind,
@@ -69,7 +74,11 @@ export function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: str
   };
 }
 
-export function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
+export function classify(
+  host: UpstreamHost,
+  error: UpstreamError,
+  options: UpstreamOptions,
+): UpstreamFailure {
   const { code } = error;
   if (code === "RESPONSE_TOO_LARGE") {
     return failure(

@@ -23,8 +23,8 @@ import {
   outgoingHeaders,
   RESET_CODES,
   rawPairs,
-  type UpstreamFailure,
   UpstreamError,
+  type UpstreamFailure,
   type UpstreamOptions,
 } from "./upstream-client";
 
