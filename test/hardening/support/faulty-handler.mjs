@@ -8,7 +8,12 @@ const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
 function fault(event) {
   if (event?.path === "/fault/throw") throw new RangeError("fault injected by the hardening suite");
   if (event?.path === "/fault/huge-result") {
-    return { statusCode: 200, multiValueHeaders: {}, isBase64Encoded: false, body: "x".repeat(7 * 1024 * 1024) };
+    return {
+      statusCode: 200,
+      multiValueHeaders: {},
+      isBase64Encoded: false,
+      body: "x".repeat(7 * 1024 * 1024),
+    };
   }
   return undefined;
 }
