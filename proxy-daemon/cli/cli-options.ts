@@ -38,6 +38,8 @@ export interface DaemonOptions {
   roleArn?: string;
   /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
   audience?: string;
+  /** --local: replace injected values in answers (--no-scrub turns it off; Lambda mode: the function decides). */
+  scrub: boolean;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -66,6 +68,7 @@ const FLAGS = {
   proxyToken: { names: ["proxy-token"], env: "SSM_SIGN_PROXY_PROXY_TOKEN", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
+  noScrub: { names: ["no-scrub"], kind: "switch" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -90,6 +93,7 @@ Options:
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
   --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
+  --no-scrub             --local: do not replace injected values echoed in answers (on by default)
   --version, --help
 
 Keyless CI (with --function-name):
@@ -200,6 +204,7 @@ export function parseCli(
     maxBodyBytes: maxBody,
     logLevel: logLevel as LogLevel,
     allow,
+    scrub: fromArgv.noScrub !== "true",
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

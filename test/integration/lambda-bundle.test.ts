@@ -22,9 +22,9 @@ import {
   type HttpsUpstream,
   startHttpsUpstream,
 } from "../support/https-upstream";
-import { receivedHeader, SCRUB_PLACEHOLDER } from "../support/received";
 import { type LambdaInvokeEndpoint, startLambdaInvokeEndpoint } from "../support/lambda-invoke-endpoint";
 import { createKmsKey, seedParameters } from "../support/moto";
+import { receivedHeader, SCRUB_PLACEHOLDER } from "../support/received";
 import { sharedMoto, uniquePrefix } from "../support/shared-moto";
 
 const FUNCTION = "ssm-sign-proxy-bundle-test";

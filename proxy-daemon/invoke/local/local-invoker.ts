@@ -1,10 +1,13 @@
 /**
- * Embedded mode: the function's own handler, in-process, over a parameter file. Events and results take the
- * same 6 MB result limit as through Lambda, so both modes answer alike.
+ * Embedded mode: the function's own core, in-process, over a parameter file. Answers stream as in Lambda mode
+ * (up to the same 200 MB), scrubbed the same way; the function's own answers come back whole.
  */
 import type { AlbMultiValueEvent, AlbResult } from "../../../lambda/core/proxy-request";
-import { createHandler, type Handler } from "../../../lambda/handler/handler";
+import { isStreamedResponse } from "../../../lambda/core/streamed-response";
+import { type Core, createCore } from "../../../lambda/handler/handler-core";
 import type { LogSink } from "../../../lambda/handler/request-log";
+import { relayable } from "../../../lambda/handler/streamed-answer";
+import { encodeResult } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
 
@@ -17,13 +20,15 @@ export interface LocalInvokerOptions {
   timeoutSeconds: number;
   /** Where the handler's own log lines go (its per-request audit line and warnings). */
   log: LogSink;
+  /** Replace injected values in answers (--no-scrub turns it off). @default true */
+  scrub?: boolean;
 }
 
 export class LocalInvoker implements Invoker {
-  private readonly handler: Handler;
+  private readonly core: Core;
 
   constructor(private readonly options: LocalInvokerOptions) {
-    this.handler = createHandler({
+    this.core = createCore({
       source: options.file,
       prefix: options.prefix ?? "",
       // The file is already in memory and re-checked on each lookup: edits must show up on the next request.
@@ -31,6 +36,7 @@ export class LocalInvoker implements Invoker {
       negativeCacheTtlSeconds: 0,
       timeoutSeconds: options.timeoutSeconds,
       log: options.log,
+      scrub: options.scrub !== false,
     });
   }
 
@@ -50,10 +56,18 @@ export class LocalInvoker implements Invoker {
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
+    let settled = false;
     const run = async (): Promise<InvokeOutcome> => {
       try {
-        // The handler neither keeps nor mutates the event, so it gets the object itself: no JSON round trip.
-        const result = await this.handler(event, context);
+        // The core neither keeps nor mutates the event, so it gets the object itself: no JSON round trip.
+        const answer = await this.core(event, context, true);
+        const response = relayable(answer, this.options.log);
+        if (isStreamedResponse(response)) {
+          // Too late (the caller gave up): nobody will read this body, so stop the upstream now.
+          if (settled) response.stream.destroy();
+          return { kind: "stream", response };
+        }
+        const result = encodeResult(response, answer.multiValue);
         if (resultBytes(result) > RESPONSE_LIMIT_BYTES) {
           return {
             kind: "response-too-large",
@@ -70,6 +84,7 @@ export class LocalInvoker implements Invoker {
     try {
       return await Promise.race([run(), aborted]);
     } finally {
+      settled = true;
       // A listener left on a long-lived signal would keep this invocation, result included, reachable.
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }
