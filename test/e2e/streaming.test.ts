@@ -26,7 +26,10 @@ const MB = 1024 * 1024;
 let upstream: HttpsUpstream;
 let lambda: LambdaInvokeEndpoint;
 let params: ParamsFile;
-const daemons: Record<"lambda" | "local", DaemonProcess | undefined> = { lambda: undefined, local: undefined };
+const daemons: Record<"lambda" | "local", DaemonProcess | undefined> = {
+  lambda: undefined,
+  local: undefined,
+};
 
 beforeAll(async () => {
   upstream = await startHttpsUpstream();
@@ -193,7 +196,9 @@ describe("plain Invoke (older daemons) and ALB events", () => {
       const large = await invoke(`/generate?size=${5 * MB}`);
       expect(large.statusCode).toBe(502);
       expect(large.multiValueHeaders["x-ssm-sign-proxy-error"]).toEqual(["upstream-too-large"]);
-      const alb = await invoke(`/generate?size=${MB}`, { requestContext: { elb: { targetGroupArn: "arn" } } });
+      const alb = await invoke(`/generate?size=${MB}`, {
+        requestContext: { elb: { targetGroupArn: "arn" } },
+      });
       expect(alb.statusCode).toBe(502);
     } finally {
       client.destroy();
