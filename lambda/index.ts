@@ -1,6 +1,5 @@
 /** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
-import { createHandler, type Handler } from "./handler/handler";
-import type { HandlerOptions } from "./handler/handler-core";
+import { createHandler, type Handler, type HandlerOptions } from "./handler/handler";
 import { awslambdaGlobal } from "./handler/lambda-runtime";
 import { createStreamingHandler, type StreamingHandler } from "./handler/streaming-handler";
 import { SsmApiClient } from "./parameters/ssm-api-client";

@@ -3,6 +3,7 @@
 
 import type { Node } from "constructs";
 import type { HostTag } from "../daemon/daemon-association";
+import { unknownContextKeys } from "./unknown-context-keys";
 
 /** Every context key the app understands, with the value syntax shown in error messages. */
 export const CONTEXT_KEYS = {
@@ -89,6 +90,8 @@ export class ContextError extends Error {
 /** Where context comes from; `Node` satisfies it, and so does a plain lookup in tests. */
 export interface ContextSource {
   tryGetContext(key: string): unknown;
+  /** Every key given (`Node` has it): without it, misspelled keys cannot be noticed. */
+  getAllContext?(): Record<string, unknown>;
 }
 
 const CIDR = /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/;
@@ -264,6 +267,8 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
     allowBroad: reader.flag("allowBroad"),
   };
   reader.matching("functionName", FUNCTION_NAME, config.functionName);
+  const given = Object.keys(source.getAllContext?.() ?? {});
+  reader.problems.push(...unknownContextKeys(given, Object.keys(CONTEXT_KEYS)));
   if (config.daemonAddress !== undefined && config.daemonTag === undefined) {
     reader.problems.push(`daemonAddress only applies with ${CONTEXT_KEYS.daemonTag}`);
   }

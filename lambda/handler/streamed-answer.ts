@@ -1,41 +1,67 @@
 /**
- * The core's answer made ready to relay as it streams, for callers that run the function in-process (--local,
- * the embedding API): scrubbed (answer-scrub.ts), and with the request's log line written when the body has
- * ended, or failed (level warn, the failure's message: host and code, never a value).
+ * The core's last step for every answer: scrub it of the injected values (answer-scrub.ts) and write the
+ * request's log line. A whole answer is logged at once; a streamed one when its body has ended, or failed (level
+ * warn, with the failure's message: host and code, never a value), with the bytes relayed.
  */
 import { Transform } from "node:stream";
 import type { ProxyResponse } from "../core/proxy-request";
 import { isStreamedResponse, type StreamedResponse } from "../core/streamed-response";
-import { type ScrubTally, scrubStreamed, scrubWhole } from "./answer-scrub";
-import { finishLine, noteScrubbing } from "./handler";
-import type { CoreAnswer } from "./handler-core";
-import type { LogSink } from "./request-log";
+import { firstEncodedBodyFor, type ScrubTally, scrubStreamed, scrubWhole } from "./answer-scrub";
+import type { LogSink, RequestLogLine } from "./request-log";
 
-export function relayable(answer: CoreAnswer, log: LogSink): ProxyResponse | StreamedResponse {
-  const tally: ScrubTally = { count: 0 };
-  const done = (status: number) => {
-    noteScrubbing(answer, tally, log);
-    finishLine(answer, status);
-    log({ ...answer.line });
-  };
-  if (!isStreamedResponse(answer.response)) {
-    const response = scrubWhole(answer.response, answer.forms, tally);
-    done(response.statusCode);
-    return response;
+export interface Finishing {
+  line: RequestLogLine;
+  started: number;
+  /** Every spelling of every injected value (empty: nothing injected, or scrubbing off). */
+  forms: readonly string[];
+  /** Whether scrubbing is on (the count goes in the log line only then). */
+  scrub: boolean;
+  log: LogSink;
+}
+
+function logLine(f: Finishing, tally: ScrubTally, status: number): void {
+  if (f.scrub && f.line.applied) f.line.scrubbed = tally.count;
+  if (tally.encodedBody !== undefined && f.line.host && firstEncodedBodyFor(f.line.host)) {
+    f.log({
+      level: "warn",
+      msg: "answers with a Content-Encoding are not scrubbed (compressed bytes cannot be searched)",
+      host: f.line.host,
+      encoding: tally.encodedBody,
+    });
   }
-  const scrubbed = scrubStreamed(answer.response, answer.forms, tally);
+  f.line.status = status;
+  f.line.totalMs = Math.round((performance.now() - f.started) * 10) / 10;
+  f.log(f.line as unknown as Record<string, unknown>);
+}
+
+export function finishAnswer(response: ProxyResponse, f: Finishing): ProxyResponse;
+export function finishAnswer(
+  response: ProxyResponse | StreamedResponse,
+  f: Finishing,
+): ProxyResponse | StreamedResponse;
+export function finishAnswer(
+  response: ProxyResponse | StreamedResponse,
+  f: Finishing,
+): ProxyResponse | StreamedResponse {
+  const tally: ScrubTally = { count: 0 };
+  if (!isStreamedResponse(response)) {
+    const whole = scrubWhole(response, f.forms, tally);
+    logLine(f, tally, whole.statusCode);
+    return whole;
+  }
+  const scrubbed = scrubStreamed(response, f.forms, tally);
   const source = scrubbed.stream;
   let bytes = 0;
   let logged = false;
   const once = (error?: Error) => {
     if (logged) return;
     logged = true;
-    answer.line.bytes = bytes;
+    f.line.bytes = bytes;
     if (error) {
-      answer.line.level = "warn";
-      answer.line.error = `answer cut after its headers: ${error.message}`.slice(0, 300);
+      f.line.level = "warn";
+      f.line.error = `answer cut after its headers: ${error.message}`.slice(0, 300);
     }
-    done(scrubbed.statusCode);
+    logLine(f, tally, scrubbed.statusCode);
   };
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -48,7 +74,7 @@ export function relayable(answer: CoreAnswer, log: LogSink): ProxyResponse | Str
     },
     destroy(error, callback) {
       source.destroy();
-      once(error ?? new Error("the client went away"));
+      once(error ?? (counted.writableFinished ? undefined : new Error("the reader went away")));
       callback(error);
     },
   });

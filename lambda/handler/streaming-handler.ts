@@ -7,13 +7,11 @@
  *   written as the whole payload (no prelude), so those callers get exactly what they got before, limits
  *   included. Lambda returns what a streamified function wrote as the Invoke payload.
  */
+import { STREAM_MAX_BODY } from "../core/limits";
 import type { InvocationContext } from "../core/proxy-request";
-import { isStreamedResponse } from "../core/streamed-response";
-import { type ScrubTally, scrubStreamed, scrubWhole } from "./answer-scrub";
-import { bufferedHandler, finishLine, noteScrubbing } from "./handler";
-import { createCore, type HandlerOptions } from "./handler-core";
+import { createSigningCore } from "./core";
+import { createHandler, eventPreparer, type HandlerOptions } from "./handler";
 import type { AwsLambdaGlobal, ResponseStream } from "./lambda-runtime";
-import { stdoutSink } from "./request-log";
 import { writeToResponseStream } from "./stream-writer";
 
 export type StreamingHandler = (
@@ -36,32 +34,30 @@ function writeWhole(responseStream: ResponseStream, payload: string): Promise<vo
 }
 
 export function createStreamingHandler(options: HandlerOptions, runtime: AwsLambdaGlobal): StreamingHandler {
-  const log = options.log ?? stdoutSink;
-  const core = createCore(options);
-  const buffered = bufferedHandler(core, log);
+  const sign = createSigningCore(options);
+  const buffered = createHandler(options, sign);
+  const prepare = eventPreparer(options);
 
   const handler: StreamingHandler = async (event, responseStream, context) => {
     if (!wantsStream(event)) {
       await writeWhole(responseStream, JSON.stringify(await buffered(event, context)));
       return;
     }
-    const answer = await core(event, context, true);
-    const tally: ScrubTally = { count: 0 };
-    const response = isStreamedResponse(answer.response)
-      ? scrubStreamed(answer.response, answer.forms, tally)
-      : scrubWhole(answer.response, answer.forms, tally);
+    const prepared = prepare(event, context);
+    const response =
+      "refusal" in prepared
+        ? prepared.refusal
+        : await sign(prepared.request, {
+            ...prepared.limits,
+            maxResponseBytes: STREAM_MAX_BODY,
+            stream: true,
+          });
     try {
-      answer.line.bytes = await writeToResponseStream(runtime, responseStream, response);
+      await writeToResponseStream(runtime, responseStream, response);
     } catch (error) {
-      // After the prelude: the runtime reports the rejection as the stream's error, and the daemon cuts its
-      // client's connection. The message is the upstream failure's (host and code), never a value.
-      answer.line.level = "warn";
-      answer.line.error = `answer cut after its headers: ${(error as Error).message}`.slice(0, 300);
-      throw new Error(answer.line.error);
-    } finally {
-      noteScrubbing(answer, tally, log);
-      finishLine(answer, response.statusCode);
-      log({ ...answer.line });
+      // After the prelude: the runtime reports the rejection as the stream's error (InvokeComplete ErrorCode),
+      // and the daemon cuts its client's connection. The core has logged it (host and code, never a value).
+      throw new Error(`answer cut after its headers: ${(error as Error).message}`.slice(0, 300));
     }
   };
   return runtime.streamifyResponse(handler);

@@ -2,7 +2,7 @@
  * Sends a signed request to `https://<host>[:port]` and reads the whole answer. The only network edge besides SSM.
  * - A keep-alive pool lives in module scope (one https.Agent), so warm invocations reuse TLS connections.
  *   node:https rather than undici: same pooling, zero bundle cost (undici alone is 530 KB minified, most of the
- *   cold-start import time; see README, Benchmarks).
+ *   cold-start import time; see docs/benchmarks.md).
  * - Redirects are returned, never followed: a followed redirect would carry injected secrets to another host.
  * - Bodies are never decoded: a gzip answer stays gzip.
  * - A reused socket that the peer reset (sockets freeze with a Lambda sandbox and die meanwhile) gets one retry,

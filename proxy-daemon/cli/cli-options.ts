@@ -3,6 +3,7 @@
  * Pure: no I/O. Flags win over environment variables.
  */
 
+import { INVOKE_MAX_BODY } from "../../lambda/core/limits";
 import { DEFAULT_AUDIENCE } from "../credentials/github-id-token";
 import { type AllowList, parseAllowList } from "../http/access-control";
 import { type ListenAddress, parseListenAddress } from "./listen-address";
@@ -10,13 +11,8 @@ import { type ListenAddress, parseListenAddress } from "./listen-address";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/**
- * Lambda's synchronous Invoke payload limit is 6 MB (6,291,456 bytes). The body travels base64-encoded
- * (4/3 larger) inside a JSON event next to headers and query; 64 KiB is kept for those.
- */
-export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-export const EVENT_OVERHEAD_RESERVE = 64 * 1024;
-export const DEFAULT_MAX_BODY = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVENT_OVERHEAD_RESERVE) * 3) / 4);
+/** What fits a 6 MB Invoke after base64, with room for the rest of the event (lambda/core/limits.ts). */
+export const DEFAULT_MAX_BODY = INVOKE_MAX_BODY;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_ADDRESS = "127.0.0.1:8000";
 
@@ -32,7 +28,7 @@ export interface DaemonOptions {
   logLevel: LogLevel;
   /** Client networks allowed to use the daemon; empty means everyone who can reach the socket. */
   allow: AllowList;
-  /** When set, forwarded requests need `Proxy-Authorization: Bearer <token>`. Secret: never logged. */
+  /** When set, forwarded requests need the token (Bearer, or Basic password). Secret: never logged. */
   proxyToken?: string;
   /** Lambda mode in CI: assume this role with the job's OIDC ID token (see github-actions-credentials). */
   roleArn?: string;
@@ -70,7 +66,7 @@ const FLAGS = {
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   noScrub: { names: ["no-scrub"], kind: "switch" },
   help: { names: ["help", "h"], kind: "switch" },
-  version: { names: ["version"], kind: "switch" },
+  version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
 
 type FlagKey = keyof typeof FLAGS;
@@ -91,10 +87,11 @@ Options:
   --timeout SECONDS      per-request limit for signing and forwarding (default ${DEFAULT_TIMEOUT_SECONDS})
   --max-body BYTES       largest request body accepted (default ${DEFAULT_MAX_BODY}: what fits a 6 MB Invoke)
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
-  --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
+  --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
+                         (Basic) or "Proxy-Authorization: Bearer TOKEN"
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --no-scrub             --local: do not replace injected values echoed in answers (on by default)
-  --version, --help
+  --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
   --role-arn ARN         assume ARN with the CI's OIDC ID token and refresh it before it expires: in GitHub

@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import type { Readable } from "node:stream";
 import { Dispatcher } from "undici";
-import { isHostError, parseHost } from "../../lambda/core/host-key";
+import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
 import {
   isRefusal,
@@ -86,7 +86,7 @@ function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPair
 }
 
 /** Where a dispatched request goes: `origin` + `path`. Only http(s) URLs name an API the signer can call. */
-function targetOf(opts: Dispatcher.DispatchOptions): { authority: string; pathAndQuery: string } | Refusal {
+function targetOf(opts: Dispatcher.DispatchOptions): { host: UpstreamHost; pathAndQuery: string } | Refusal {
   let origin: URL;
   try {
     origin = new URL(String(opts.origin ?? ""));
@@ -104,7 +104,7 @@ function targetOf(opts: Dispatcher.DispatchOptions): { authority: string; pathAn
   // URL drops the scheme's default port (80/443): either way the signer's default, HTTPS on 443.
   const host = parseHost(origin.host);
   if (isHostError(host)) return refuse("host-invalid", host.message);
-  return { authority: host.authority, pathAndQuery: opts.path || "/" };
+  return { host, pathAndQuery: opts.path || "/" };
 }
 
 /** The controller the newer (undici 7) handler API expects; pause and resume reach a streamed body. */
@@ -225,7 +225,7 @@ export class SigningDispatcher extends Dispatcher {
     const answer = await exchange(
       {
         method: opts.method,
-        authority: target.authority,
+        host: target.host,
         path,
         query,
         headers: headerPairs(opts.headers),

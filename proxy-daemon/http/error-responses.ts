@@ -21,5 +21,7 @@ export function refusalForFailure(failure: InvokeFailure): Refusal {
       return refuse("invoke-timeout", `timeout: ${failure.message}`);
     case "unavailable":
       return refuse("signer-unavailable", `signer unavailable: ${failure.message}`);
+    case "malformed-result":
+      return refuse("signer-result-invalid", `the signer returned a malformed result: ${failure.message}`);
   }
 }

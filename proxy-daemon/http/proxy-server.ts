@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { responseHeadersForClient } from "../../lambda/core/header-filter";
+import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
 import {
   isRefusal,
@@ -58,7 +58,6 @@ export interface ProxyServer {
 }
 
 /** Limits chosen on purpose rather than inherited (slowloris, oversized headers). */
-const MAX_HEADER_BYTES = 16 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
@@ -69,9 +68,10 @@ const CONNECT_REFUSAL =
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
 /**
- * What the writer gets: an own answer (a refusal, or an own page) is written as built; a relayed answer (the
- * signer's result) loses its hop-by-hop fields. Only relayed answers are filtered, so an own 407 keeps its
- * Proxy-Authenticate challenge (RFC 9110 §11.7.1) and a relayed one can never carry one.
+ * What the writer gets, written as it is (only framing is recomputed): an own answer (a refusal, or an own
+ * page), or a relayed one, which its invoker has already filtered for the client (the core in local mode, the
+ * Lambda invoker on arrival). So an own 407 keeps its Proxy-Authenticate challenge (RFC 9110 §11.7.1) and a
+ * relayed one never carries one, with no strip-and-re-add.
  */
 type Answer =
   | { kind: "own"; response: ProxyResponse; code?: RefusalCode; close: boolean }
@@ -122,8 +122,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   function writeResponse(req: IncomingMessage, res: ServerResponse, answer: WholeAnswer): void {
     const { response } = answer;
     const close = answer.close;
-    const source = answer.kind === "relayed" ? responseHeadersForClient(response.headers) : response.headers;
-    const headers: HeaderPairs = source.filter(
+    const headers: HeaderPairs = response.headers.filter(
       ([name]) => name.toLowerCase() !== "content-length" || req.method === "HEAD",
     );
     if (req.method !== "HEAD" && !NO_BODY_STATUS(response.statusCode)) {
@@ -148,7 +147,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     response: StreamedResponse,
     host: string,
   ): Promise<void> {
-    const headers = responseHeadersForClient(response.headers);
+    const headers = [...response.headers];
     if (draining) {
       headers.push(["Connection", "close"]);
       res.shouldKeepAlive = false;
@@ -247,7 +246,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const response = await exchange(
       {
         method: req.method ?? "GET",
-        authority: target.authority,
+        host: target.host,
         path: target.path,
         query: target.query,
         headers,

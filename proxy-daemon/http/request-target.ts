@@ -7,7 +7,7 @@
  * `curl -H 'Host: api.github.com' localhost:8000/...`).
  */
 
-import { isHostError, parseHost } from "../../lambda/core/host-key";
+import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { QueryPairs } from "../../lambda/core/proxy-request";
 import { type Refusal, refuse } from "../../lambda/core/refusal";
 
@@ -17,6 +17,8 @@ export type RequestTarget =
       kind: "forward";
       /** What the function gets as Host: lower-cased host, `:port` unless default. */
       authority: string;
+      /** The same, parsed once: the signing core takes it as is. */
+      host: UpstreamHost;
       /** Raw path, still percent-encoded, without the query. */
       path: string;
       query: QueryPairs;
@@ -59,12 +61,12 @@ function isSelf(authority: string, self: SelfNames): boolean {
 }
 
 /** Normalises an authority for the function: `:80` is the http default and means "the API's usual port". */
-function forwardAuthority(authority: string): string | Refusal {
+function forwardHost(authority: string): UpstreamHost | Refusal {
   const { host, port } = splitAuthority(authority);
   const normalized = port === undefined || port === "80" || port === "" ? host : `${host}:${port}`;
   const parsed = parseHost(normalized);
   if (isHostError(parsed)) return refuse("host-invalid", parsed.message);
-  return parsed.authority;
+  return parsed;
 }
 
 export function resolveTarget(
@@ -82,9 +84,9 @@ export function resolveTarget(
     }
     const { path, query } = splitPathAndQuery(url);
     if (isSelf(hostHeader.trim(), self)) return { kind: "own-page", path };
-    const authority = forwardAuthority(hostHeader.trim());
-    if (typeof authority !== "string") return authority;
-    return { kind: "forward", authority, path, query };
+    const host = forwardHost(hostHeader.trim());
+    if ("code" in host) return host;
+    return { kind: "forward", authority: host.authority, host, path, query };
   }
   const m = SCHEME.exec(url);
   if (!m) {
@@ -115,7 +117,7 @@ export function resolveTarget(
   if (rawAuthority === "") return refuse("host-invalid", "absolute URL without a host");
   const { path, query } = splitPathAndQuery(m[3] ?? "");
   if (isSelf(rawAuthority, self)) return { kind: "own-page", path };
-  const authority = forwardAuthority(rawAuthority);
-  if (typeof authority !== "string") return authority;
-  return { kind: "forward", authority, path, query };
+  const host = forwardHost(rawAuthority);
+  if ("code" in host) return host;
+  return { kind: "forward", authority: host.authority, host, path, query };
 }

@@ -1,33 +1,20 @@
 /**
- * One request through the signer: event out, result back, failures as error responses. Shared by the proxy
+ * One request through the signer, with the daemon's deadline; failures become refusals. Shared by the proxy
  * server and the embedding API so both answer the same way.
  */
-
-import { requestHeadersForUpstream } from "../../lambda/core/header-filter";
-import type {
-  CallerContext,
-  HeaderPairs,
-  ProxyRequest,
-  ProxyResponse,
-} from "../../lambda/core/proxy-request";
-import { type Refusal, refuse } from "../../lambda/core/refusal";
+import type { CallerContext, ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
+import type { Refusal } from "../../lambda/core/refusal";
 import type { StreamedResponse } from "../../lambda/core/streamed-response";
-import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
 import { refusalForFailure } from "./error-responses";
 
-export interface OutgoingRequest {
-  method: string;
-  /** Host (and port unless default) of the API: the function picks secrets by it and dials it. */
-  authority: string;
-  path: string;
-  query: ProxyRequest["query"];
-  /** The client's headers; hop-by-hop, Proxy-*, X-Forwarded-*, Via, Forwarded and Host are dropped here. */
-  headers: HeaderPairs;
-  body: Buffer;
-}
+/**
+ * The request: `host` already parsed (the function's key and the upstream to dial), `headers` the client's as
+ * received (the invoker filters hop-by-hop, Proxy-*, X-Forwarded-*, Via, Forwarded and Host once).
+ */
+export type OutgoingRequest = Omit<SignRequest, "caller">;
 
 export interface ExchangeDeps {
   invoker: Invoker;
@@ -40,19 +27,12 @@ export interface ExchangeDeps {
 /** Failures that say the invoker itself is broken, as opposed to this one request failing. */
 const BREAKS_INVOKER = new Set(["unavailable"]);
 
+/** The answer to relay (the API's, whole or streaming, or the function's own refusal), or the daemon's refusal. */
 export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
 ): Promise<ProxyResponse | StreamedResponse | Refusal> {
-  const headers: HeaderPairs = [["Host", req.authority], ...requestHeadersForUpstream(req.headers)];
-  // The function recomputes framing; Content-Length tells it (and its audit log) the body size we read.
-  if (req.body.length > 0) headers.push(["Content-Length", String(req.body.length)]);
-  const event = encodeEvent(
-    { method: req.method, path: req.path, query: req.query, headers, body: req.body },
-    deps.caller,
-  );
-
   // One controller per request, its timer cleared and its listener removed as soon as the answer is in: with
   // AbortSignal.timeout()/any() everything an abort listener can reach (the invocation and its result, bodies
   // included) stays alive until the timer fires, so memory grew with the request rate (nodejs/node#48419).
@@ -66,7 +46,7 @@ export async function exchange(
   else signal?.addEventListener("abort", onAbort, { once: true });
   let outcome: InvokeOutcome;
   try {
-    outcome = await deps.invoker.invoke(event, controller.signal);
+    outcome = await deps.invoker.sign({ ...req, caller: deps.caller }, controller.signal);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
@@ -79,11 +59,5 @@ export async function exchange(
   }
   deps.health?.markHealthy();
   // Streamed: status and headers are in; the body follows (the timer above covered the first byte only).
-  if (outcome.kind === "stream") return outcome.response;
-  const decoded = decodeResult(outcome.result);
-  if (isCodecError(decoded)) {
-    if (deps.metrics) recordInvokeError(deps.metrics, "malformed-result");
-    return refuse("signer-result-invalid", `the signer returned a malformed result: ${decoded.message}`);
-  }
-  return decoded;
+  return outcome.response;
 }

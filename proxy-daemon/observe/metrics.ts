@@ -47,9 +47,6 @@ export function createMetrics(): DaemonMetrics {
   return { registry, requests, duration, inFlight, invokeErrors, refusals };
 }
 
-export function recordInvokeError(
-  metrics: DaemonMetrics,
-  kind: InvokeFailureKind | "malformed-result",
-): void {
+export function recordInvokeError(metrics: DaemonMetrics, kind: InvokeFailureKind): void {
   metrics.invokeErrors.inc({ type: kind });
 }

@@ -139,6 +139,15 @@ const table: Case[] = [
     },
   },
   {
+    name: "answers an upstream that resets the connection with 502 and the function's code",
+    send: (p) => nodeFetch(p, url("/reset")),
+    check: (a) => {
+      expect(a.status).toBe(502);
+      expect(a.body).toMatch(/^upstream localhost:\d+: connection reset by peer/);
+      expect(a.headers?.get("x-ssm-sign-proxy-error")).toBe("upstream-reset");
+    },
+  },
+  {
     name: "keeps repeated Set-Cookie headers",
     send: (p) => nodeFetch(p, url("/cookies")),
     check: (a) => expect(a.headers?.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"]),
@@ -213,6 +222,15 @@ describe("Lambda mode only", () => {
     expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/^response too large/);
     expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-response-too-large");
+  });
+
+  it("answers 502 signer-result-invalid when the function's result is not an ALB result", async () => {
+    const answer = await nodeFetch(proxy(), url("/fault/malformed-result"));
+    expect(answer.status).toBe(502);
+    expect(answer.body).toMatch(
+      /^the signer returned a malformed result: function result has no valid statusCode/,
+    );
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("signer-result-invalid");
   });
 
   it("answers 503 with Retry-After when Lambda keeps throttling after the SDK's retries, and counts it", async () => {

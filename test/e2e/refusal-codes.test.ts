@@ -24,7 +24,6 @@ import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event
 import { SigningDispatcher } from "../../proxy-daemon/embed/signing-dispatcher";
 import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
 import { clientErrorRefusal } from "../../proxy-daemon/http/raw-refusal";
-import { exchange } from "../../proxy-daemon/http/signing-exchange";
 import type { InvokeFailure } from "../../proxy-daemon/invoke/invoker";
 import { getFreePort } from "../support/free-port";
 import { type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
@@ -376,28 +375,8 @@ const cases: Record<RefusalCode, Case> = {
     message: /^TypeError: x is undefined/,
   },
   "signer-result-invalid": {
-    provoke: async () => {
-      const answer = await exchange(
-        {
-          method: "GET",
-          authority: "api.example.com",
-          path: "/",
-          query: [],
-          headers: [],
-          body: Buffer.alloc(0),
-        },
-        {
-          invoker: {
-            invoke: async () => ({ kind: "result", result: { statusCode: 42 } }),
-            close: async () => {},
-          },
-          timeoutMs: 1000,
-          caller: {},
-        },
-      );
-      if (!("code" in answer)) throw new Error("expected a refusal");
-      return fromResponse(refusalResponse(answer));
-    },
+    provoke: () =>
+      invokeFailure({ kind: "malformed-result", message: "function result has no valid statusCode" }),
     message: /^the signer returned a malformed result: function result has no valid statusCode/,
   },
   "internal-error": {

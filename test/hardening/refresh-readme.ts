@@ -1,5 +1,5 @@
 /**
- * Rewrites README.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
+ * Rewrites docs/reliability.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
  * Usage: npx tsx test/hardening/refresh-readme.ts
  * Only the text between `<!-- section:reliability -->` and `<!-- /section:reliability -->` is replaced.
  */
@@ -112,6 +112,6 @@ ${END}`;
 const readme = readFileSync(README, "utf8");
 const from = readme.indexOf(START);
 const to = readme.indexOf(END);
-if (from === -1 || to === -1) throw new Error("README.md has no reliability section markers");
+if (from === -1 || to === -1) throw new Error("docs/reliability.md has no reliability section markers");
 writeFileSync(README, readme.slice(0, from) + section + readme.slice(to + END.length));
-console.log("README.md reliability section refreshed from", Object.keys(results).join(", "));
+console.log("docs/reliability.md refreshed from", Object.keys(results).join(", "));

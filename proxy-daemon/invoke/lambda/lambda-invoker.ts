@@ -5,8 +5,10 @@
  */
 import { Readable } from "node:stream";
 import { InvokeCommand, InvokeWithResponseStreamCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { AlbMultiValueEvent } from "../../../lambda/core/proxy-request";
-import type { InvokeFailure, InvokeOutcome, Invoker } from "../invoker";
+import { requestHeadersForUpstream, responseHeadersForClient } from "../../../lambda/core/header-filter";
+import type { HeaderPairs, SignRequest } from "../../../lambda/core/proxy-request";
+import { decodeResult, encodeEvent, isCodecError } from "../../../lambda/wire/event-codec";
+import type { InvokeFailure, InvokeOutcome, Invoker, InvokeStream } from "../invoker";
 import { FunctionStreamError } from "./event-stream-reader";
 import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
 import { outcomeFromStream } from "./stream-outcome";
@@ -114,8 +116,8 @@ export interface LambdaInvokerOptions {
    */
   renewClient?: () => LambdaClient;
   /**
-   * Call InvokeWithResponseStream, so answers stream (up to 200 MB) instead of being buffered (6 MB).
-   * @default true
+   * Call InvokeWithResponseStream, so answers stream (up to 200 MB) instead of being buffered (6 MB). A function
+   * deployed before streaming answers it with its whole result, which is read as before. @default true
    */
   streaming?: boolean;
 }
@@ -123,7 +125,27 @@ export interface LambdaInvokerOptions {
 /** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
 const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
 
-type Attempt = InvokeOutcome | { kind: "expired-credentials"; error: unknown };
+/** What came back from one Invoke: a result payload, not yet validated, a started stream, or a failure. */
+export type RawOutcome = { kind: "result"; result: unknown } | InvokeStream | InvokeFailure;
+type Attempt = RawOutcome | { kind: "expired-credentials"; error: unknown };
+
+/**
+ * The request as the ALB event the function receives. Headers are filtered here, once, so neither the proxy
+ * token nor hop-by-hop fields ever reach Lambda; Host and Content-Length tell the function (and its audit log)
+ * the API and the body size we read.
+ */
+export function eventPayload(request: SignRequest, streaming = false): string {
+  const headers: HeaderPairs = [
+    ["Host", request.host.authority],
+    ...requestHeadersForUpstream(request.headers),
+  ];
+  if (request.body.length > 0) headers.push(["Content-Length", String(request.body.length)]);
+  const { method, path, query, body } = request;
+  const event = encodeEvent({ method, path, query, headers, body }, request.caller);
+  // Tells the function to answer with a metadata prelude and stream the body (streaming-handler.ts).
+  if (streaming) event.requestContext = { ...event.requestContext, responseMode: "stream" };
+  return JSON.stringify(event);
+}
 
 /** The SDK path, for clients the caller brought. */
 function sdkTransport(client: LambdaClient): InvokeTransport {
@@ -178,17 +200,34 @@ export class LambdaInvoker implements Invoker {
     return this.options.direct ? DirectInvokeTransport.fromClient(client) : sdkTransport(client);
   }
 
-  async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
+  async sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome> {
     const streaming = this.options.streaming !== false;
-    const payload = JSON.stringify(
-      streaming ? { ...event, requestContext: { ...event.requestContext, responseMode: "stream" } } : event,
-    );
-    let attempt = await this.#invokeOnce(payload, signal);
+    const outcome = await this.invoke(eventPayload(request, streaming), signal, streaming);
+    if (outcome.kind === "stream") {
+      const { response } = outcome;
+      return {
+        kind: "stream",
+        response: { ...response, headers: responseHeadersForClient(response.headers) },
+      };
+    }
+    if (outcome.kind !== "result") return outcome;
+    const decoded = decodeResult(outcome.result);
+    if (isCodecError(decoded)) return { kind: "malformed-result", message: decoded.message };
+    // What another process sent is filtered on arrival, like any answer relayed to the client.
+    return {
+      kind: "response",
+      response: { ...decoded, headers: responseHeadersForClient(decoded.headers) },
+    };
+  }
+
+  /** One Invoke of `payload` (an event as JSON), renewing expired credentials once. */
+  async invoke(payload: string, signal: AbortSignal, streaming = false): Promise<RawOutcome> {
+    let attempt = await this.#invokeOnce(payload, signal, streaming);
     if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
       // The old client is left to close its idle sockets; requests already in flight on it may finish.
       this.#client = this.options.renewClient();
       this.#transport = this.#transportFor(this.#client);
-      attempt = await this.#invokeOnce(payload, signal);
+      attempt = await this.#invokeOnce(payload, signal, streaming);
     }
     if (attempt.kind === "expired-credentials") {
       const { functionName, timeoutSeconds } = this.options;
@@ -197,10 +236,10 @@ export class LambdaInvoker implements Invoker {
     return attempt;
   }
 
-  async #invokeOnce(payload: string, signal: AbortSignal): Promise<Attempt> {
+  async #invokeOnce(payload: string, signal: AbortSignal, streaming: boolean): Promise<Attempt> {
     const { functionName, timeoutSeconds } = this.options;
     try {
-      if (this.options.streaming !== false) {
+      if (streaming) {
         const started = await this.#transport.stream(functionName, payload, signal);
         return await outcomeFromStream(functionName, started, (code, details) =>
           describeFunctionError(functionName, details, code),

@@ -8,9 +8,10 @@
 import type { Readable } from "node:stream";
 import { isCodecError } from "../../../lambda/wire/codec-error";
 import { decodePrelude, MAX_PRELUDE_BYTES, PRELUDE_CONTENT_TYPE } from "../../../lambda/wire/stream-prelude";
-import type { InvokeFailure, InvokeOutcome } from "../invoker";
+import type { InvokeFailure } from "../invoker";
 import { FunctionStreamError } from "./event-stream-reader";
 import type { StreamApiResult } from "./lambda-invoke-api";
+import type { RawOutcome } from "./lambda-invoker";
 
 /** Lambda's synchronous response limit, which a buffered handler's streamed result is still held to. */
 const BUFFERED_RESULT_LIMIT = 6291556;
@@ -82,7 +83,7 @@ export async function outcomeFromStream(
   functionName: string,
   started: StreamApiResult,
   functionError: FunctionErrorMapper,
-): Promise<InvokeOutcome> {
+): Promise<RawOutcome> {
   const { payload } = started;
   try {
     if (!started.contentType.toLowerCase().startsWith(PRELUDE_CONTENT_TYPE)) {

@@ -1,80 +1,81 @@
 /**
- * Embedded mode: the function's own core, in-process, over a parameter file. Answers stream as in Lambda mode
- * (up to the same 200 MB), scrubbed the same way; the function's own answers come back whole.
+ * Embedded mode: the function's signing core, in-process, over a parameter file. No event, no base64, no JSON:
+ * the request goes to the core as it is. Answers stream as through Lambda's InvokeWithResponseStream, with the
+ * same 200 MB limit and the same scrubbing, so both modes answer alike; own answers come back whole.
  */
-import type { AlbMultiValueEvent, AlbResult } from "../../../lambda/core/proxy-request";
+import { INVOKE_PAYLOAD_BYTES, STREAM_MAX_BODY } from "../../../lambda/core/limits";
+import type { ProxyResponse, SignRequest } from "../../../lambda/core/proxy-request";
 import { isStreamedResponse } from "../../../lambda/core/streamed-response";
-import { type Core, createCore } from "../../../lambda/handler/handler-core";
+import { createSigningCore, type SigningCore } from "../../../lambda/handler/core";
+import { upstreamTimeoutMs } from "../../../lambda/handler/handler";
 import type { LogSink } from "../../../lambda/handler/request-log";
-import { relayable } from "../../../lambda/handler/streamed-answer";
-import { encodeResult } from "../../../lambda/wire/event-codec";
+import { mustBase64 } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
-
-/** Lambda's synchronous response payload limit. */
-const RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+import { prefixHint } from "./prefix-hint";
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
   prefix?: string;
   timeoutSeconds: number;
-  /** Where the handler's own log lines go (its per-request audit line and warnings). */
+  /** Where the core's own log lines go (its per-request audit line and warnings). */
   log: LogSink;
   /** Replace injected values in answers (--no-scrub turns it off). @default true */
   scrub?: boolean;
 }
 
+let sequence = 0;
+
 export class LocalInvoker implements Invoker {
-  private readonly core: Core;
+  private readonly core: SigningCore;
 
   constructor(private readonly options: LocalInvokerOptions) {
-    this.core = createCore({
+    this.core = createSigningCore({
       source: options.file,
       prefix: options.prefix ?? "",
       // The file is already in memory and re-checked on each lookup: edits must show up on the next request.
       cacheTtlSeconds: 0,
       negativeCacheTtlSeconds: 0,
-      timeoutSeconds: options.timeoutSeconds,
       log: options.log,
       scrub: options.scrub !== false,
+      noParametersHint: (hostKey) =>
+        prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
     });
   }
 
-  async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const deadline = Date.now() + this.options.timeoutSeconds * 1000;
-    const context = {
-      awsRequestId: `local-${process.pid}-${Date.now()}`,
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-    };
+  async sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome> {
+    const { timeoutSeconds } = this.options;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<InvokeOutcome>((resolve) => {
       onAbort = () =>
-        resolve({
-          kind: "timeout",
-          message: `no answer from the local signer within ${this.options.timeoutSeconds} s`,
-        });
+        resolve({ kind: "timeout", message: `no answer from the local signer within ${timeoutSeconds} s` });
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
     let settled = false;
     const run = async (): Promise<InvokeOutcome> => {
       try {
-        // The core neither keeps nor mutates the event, so it gets the object itself: no JSON round trip.
-        const answer = await this.core(event, context, true);
-        const response = relayable(answer, this.options.log);
+        const response = await this.core(request, {
+          // What the function computes from an invocation with `timeoutSeconds` left.
+          timeoutMs: upstreamTimeoutMs(timeoutSeconds, {
+            getRemainingTimeInMillis: () => timeoutSeconds * 1000,
+          }),
+          maxResponseBytes: STREAM_MAX_BODY,
+          requestId: `local-${process.pid}-${++sequence}`,
+          stream: true,
+        });
         if (isStreamedResponse(response)) {
           // Too late (the caller gave up): nobody will read this body, so stop the upstream now.
           if (settled) response.stream.destroy();
           return { kind: "stream", response };
         }
-        const result = encodeResult(response, answer.multiValue);
-        if (resultBytes(result) > RESPONSE_LIMIT_BYTES) {
+        if (resultBytes(response) > INVOKE_PAYLOAD_BYTES) {
           return {
             kind: "response-too-large",
-            message: `the signer's answer is over Lambda's ${RESPONSE_LIMIT_BYTES}-byte limit`,
+            message: `the signer's answer is over Lambda's ${INVOKE_PAYLOAD_BYTES}-byte limit`,
           };
         }
-        return { kind: "result", result };
+        return { kind: "response", response };
       } catch (err) {
         // What the Lambda runtime reports for an uncaught exception.
         const error = err instanceof Error ? err : new Error(String(err));
@@ -96,18 +97,14 @@ export class LocalInvoker implements Invoker {
 }
 
 /**
- * The size Lambda would see for this result as JSON. Serialising it only to measure it would copy every body
- * twice, so small results are estimated from their parts (a base64 body needs no escaping) and only results
- * near the limit are measured exactly.
+ * The size Lambda would see for this answer as a JSON result, without building it: a base64 body needs no
+ * escaping, so only a text body that could need escapes (up to 6 bytes per byte) near the limit is measured.
  */
-function resultBytes(result: AlbResult): number {
-  let estimate = result.body.length + 256;
-  const headers = "multiValueHeaders" in result ? result.multiValueHeaders : result.headers;
-  for (const [name, value] of Object.entries(headers)) {
-    estimate +=
-      name.length + 8 + (Array.isArray(value) ? value.reduce((n, v) => n + v.length + 4, 0) : value.length);
-  }
-  // Text bodies may need escapes (up to 6 bytes per character): measure exactly when that could matter.
-  const worstCase = result.isBase64Encoded ? estimate : estimate + result.body.length * 5;
-  return worstCase <= RESPONSE_LIMIT_BYTES ? estimate : Buffer.byteLength(JSON.stringify(result));
+function resultBytes(response: ProxyResponse): number {
+  let estimate = 256;
+  for (const [name, value] of response.headers) estimate += name.length + value.length + 8;
+  if (mustBase64(response)) return estimate + Math.ceil(response.body.length / 3) * 4;
+  const worstCase = estimate + response.body.length * 6;
+  if (worstCase <= INVOKE_PAYLOAD_BYTES) return estimate + response.body.length;
+  return estimate + Buffer.byteLength(JSON.stringify(response.body.toString("utf8")));
 }
