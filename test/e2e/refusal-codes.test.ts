@@ -336,7 +336,8 @@ const cases: Record<RefusalCode, Case> = {
   },
   "upstream-too-large": {
     // Answers stream up to Lambda's 200 MB streaming limit; a declared length over it is refused at once.
-    provoke: () => get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
+    provoke: () =>
+      get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
     message: /response body exceeds \d+ bytes/,
   },
   "upstream-timeout": {
