@@ -91,7 +91,7 @@ export async function outcomeFromStream(
       if (whole === "too-large") {
         return {
           kind: "response-too-large",
-          message: `${functionName}: result over ${BUFFERED_RESULT_LIMIT} bytes`,
+          message: `${functionName}: Response payload size exceeded maximum allowed payload size (${BUFFERED_RESULT_LIMIT} bytes).`,
         };
       }
       try {
