@@ -1,4 +1,5 @@
 /** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
+import { parseHostList } from "./core/host-list";
 import { createHandler, type Handler, type HandlerOptions } from "./handler/handler";
 import { awslambdaGlobal } from "./handler/lambda-runtime";
 import { createStreamingHandler, type StreamingHandler } from "./handler/streaming-handler";
@@ -31,6 +32,7 @@ function scrubbing(): boolean {
 const options: HandlerOptions = {
   source: new SsmParameterSource(new SsmApiClient()),
   prefix: process.env.SSM_SIGN_PROXY_PREFIX,
+  hosts: parseHostList(process.env.SSM_SIGN_PROXY_HOSTS),
   cacheTtlSeconds: seconds("SSM_SIGN_PROXY_CACHE_TTL"),
   negativeCacheTtlSeconds: seconds("SSM_SIGN_PROXY_NEGATIVE_CACHE_TTL"),
   timeoutSeconds: seconds("SSM_SIGN_PROXY_TIMEOUT"),

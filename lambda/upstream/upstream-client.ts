@@ -11,6 +11,7 @@
  */
 import https from "node:https";
 import { isIP } from "node:net";
+import { pairsFromRaw } from "../core/header-pairs";
 import type { UpstreamHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { requestTarget } from "../signing/signer";
@@ -47,9 +48,15 @@ export const agent = new https.Agent({
 });
 
 export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
+/** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
 export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
+/** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
 export class UpstreamError extends Error {
   constructor(
     readonly code: string,
@@ -74,6 +81,7 @@ export function failure(
   };
 }
 
+/** An attempt's error as the failure the client sees; shared by every upstream client so they answer alike. */
 export function classify(
   host: UpstreamHost,
   error: UpstreamError,
@@ -193,7 +201,7 @@ function sendOnce(
         settled = true;
         resolve({
           statusCode: res.statusCode ?? 502,
-          headers: rawPairs(res.rawHeaders),
+          headers: pairsFromRaw(res.rawHeaders),
           body: Buffer.concat(chunks, size),
         });
       });

@@ -54,6 +54,12 @@ describe("npx cdk synth (cdk.json app)", () => {
       ["githubRepo 'my-org/*' contains a wildcard", "List each repository"],
     ],
     ["a reserved prefix", { prefix: "aws/tokens" }, ["prefix 'aws/tokens' starts with 'aws'"]],
+    // `-c prefix=` reaches the app as "" (the CLI splits at the first `=`).
+    [
+      "an empty prefix without a host list",
+      { prefix: "" },
+      ["prefix is empty", "prefix=sign-proxy", "hosts=api.github.com,hooks.slack.com"],
+    ],
     [
       "misspelled keys",
       { albb: "true", daemontag: "ssm-sign-proxy=enabled" },

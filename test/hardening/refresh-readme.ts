@@ -46,7 +46,7 @@ const section = `${START}
 ## Reliability
 
 The hardening suite (\`test/hardening/\`) runs in \`npm test\`; \`npm run soak\` runs its long version (\`SOAK=1\`).
-\`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this section is generated from that file
+\`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this page is generated from that file
 (\`npx tsx test/hardening/refresh-readme.ts\`). Figures below: last recorded run (${load.run ?? "?"} for load,
 ${fuzz.run ?? "?"} for the rest), Node ${fuzz.node ?? "?"}, 2 cores.
 
@@ -66,7 +66,7 @@ and the next request served once the fault clears.
   untrusted certificate 502 and nothing sent; redirect loop: the 302 goes back to the client, never followed.
 - *Lambda Invoke*, daemon in Lambda mode against the Invoke API (${list(lambdaFaults.survived).join("; ") || "–"}):
   unreachable 503 \`signer unavailable\`; slower than \`--timeout\` 504; throttled past the SDK's retries 503 with
-  \`Retry-After\`; the function throws 502 \`errorType: errorMessage\`; its result is over 6 MB 502
+  \`Retry-After\`; the function throws 502 naming the \`errorType\` (the message only in the daemon's debug log); its result is over 6 MB 502
   \`response too large\`.
 - *Parameter Store*, the built bundle with SSM behind a fault relay and a 1 s cache TTL
   (${list(ssmFaults.survived).join("; ") || "–"}): with nothing cached, denied is 502 naming the path and

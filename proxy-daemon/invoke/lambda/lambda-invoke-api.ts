@@ -1,6 +1,5 @@
 /**
- * The Invoke call itself, made directly: `POST /2015-03-31/functions/{name}/invocations` (and its streaming
- * twin `POST /2021-11-15/functions/{name}/response-streaming-invocations`), SigV4-signed with the
+ * The Invoke call itself, made directly: `POST /2015-03-31/functions/{name}/invocations`, SigV4-signed with the
  * function's own signer (lambda/aws-sigv4.ts), over one keep-alive agent. It is the daemon's hot path, and the
  * SDK's generic middleware stack (schema serde, endpoint rules, retry and auth plumbing) was ~40% of the daemon's
  * CPU per request in Lambda mode (`node --cpu-prof`, docs/benchmarks.md). Credentials, region and attempts still
@@ -9,11 +8,14 @@
  * mapping serves both paths.
  * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  */
+
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { serviceEndpoint } from "../../../lambda/aws/endpoints";
+import { withRetries } from "../../../lambda/aws/retry";
 import { signRequest } from "../../../lambda/aws/sigv4";
 import { payloadStream } from "./event-stream-reader";
 
@@ -66,22 +68,6 @@ const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIME
 const BASE_DELAY_MS = 100;
 const THROTTLED_BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 20_000;
-
-function regionalEndpoint(region: string): string {
-  return `https://lambda.${region}.${region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 const INVOKE_PATH = (name: string) => `/2015-03-31/functions/${name}/invocations`;
 const STREAMING_PATH = (name: string) => `/2021-11-15/functions/${name}/response-streaming-invocations`;
@@ -163,27 +149,22 @@ export class DirectInvokeTransport implements InvokeTransport {
   ): Promise<IncomingMessage> {
     const region = await this.#options.region();
     const attempts = Math.max(1, await this.#options.maxAttempts());
-    const base =
-      this.#options.endpoint ??
-      process.env.AWS_ENDPOINT_URL_LAMBDA ??
-      process.env.AWS_ENDPOINT_URL ??
-      regionalEndpoint(region);
+    const base = this.#options.endpoint ?? serviceEndpoint("lambda", region);
     const url = new URL(`${base.replace(/\/+$/, "")}${path(encodeURIComponent(functionName))}`);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#requestOnce(url, region, payload, signal);
-      } catch (error) {
+    return withRetries(() => this.#requestOnce(url, region, payload, signal), {
+      attempts,
+      maxDelayMs: MAX_DELAY_MS,
+      signal,
+      retryBaseMs: (error) => {
         const status = error instanceof LambdaApiError ? error.$metadata.httpStatusCode : undefined;
         const code = (error as NodeJS.ErrnoException).code;
         const retryable =
           (status !== undefined && RETRYABLE_STATUS.has(status)) ||
           (code !== undefined && RETRYABLE_NETWORK.has(code));
-        if (!retryable || attempt >= attempts || signal.aborted) throw error;
-        const base = status === 429 ? THROTTLED_BASE_DELAY_MS : BASE_DELAY_MS;
-        await sleep(Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)), signal);
-        if (signal.aborted) throw error;
-      }
-    }
+        if (!retryable) return undefined;
+        return status === 429 ? THROTTLED_BASE_DELAY_MS : BASE_DELAY_MS;
+      },
+    });
   }
 
   /** One signed POST; resolves with a 2xx response still unread, rejects with Lambda's error otherwise. */

@@ -13,6 +13,7 @@ import { mustBase64 } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
 import { prefixHint } from "./prefix-hint";
+import { sendUpstreamUndici } from "./undici-upstream";
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
@@ -40,6 +41,7 @@ export class LocalInvoker implements Invoker {
       scrub: options.scrub !== false,
       noParametersHint: (hostKey) =>
         prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
+      send: sendUpstreamUndici,
     });
   }
 
