@@ -33,7 +33,7 @@ export interface UpstreamOptions {
   maxResponseBytes: number;
 }
 
-const agent = new https.Agent({
+export const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
@@ -129,7 +129,7 @@ export function classify(
   return failure(host, "connect", code, "connection failed");
 }
 
-function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
+export function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
   const grouped: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
     const existing = grouped[name];
@@ -137,6 +137,12 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
     else grouped[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return grouped;
+}
+
+export function rawPairs(raw: string[]): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
+  return pairs;
 }
 
 function sendOnce(

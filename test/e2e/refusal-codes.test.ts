@@ -386,7 +386,9 @@ const cases: Record<RefusalCode, Case> = {
     message: /connection reset/,
   },
   "upstream-too-large": {
-    provoke: () => get(local, `http://localhost:${upstream.port}/binary?size=5000000`),
+    // Answers stream up to Lambda's 200 MB streaming limit; a declared length over it is refused at once.
+    provoke: () =>
+      get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
     message: /response body exceeds \d+ bytes/,
   },
   "upstream-timeout": {
