@@ -47,19 +47,19 @@ export const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 
 /** Whether the request goes out with a body (and Content-Length): any body, or a method that expects one. */
 export function sendsBody(request: ProxyRequest): boolean {
   return request.body.length > 0 || !BODYLESS.has(request.method);
 }
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
 export class UpstreamError extends Error {
