@@ -33,7 +33,7 @@ export interface UpstreamOptions {
   maxResponseBytes: number;
 }
 
-const agent = new https.Agent({
+export const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
@@ -47,19 +47,19 @@ const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 
 /** Whether the request goes out with a body (and Content-Length): any body, or a method that expects one. */
 export function sendsBody(request: ProxyRequest): boolean {
   return request.body.length > 0 || !BODYLESS.has(request.method);
 }
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
 export class UpstreamError extends Error {
@@ -129,7 +129,7 @@ export function classify(
   return failure(host, "connect", code, "connection failed");
 }
 
-function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
+export function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
   const grouped: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
     const existing = grouped[name];
@@ -137,6 +137,12 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
     else grouped[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return grouped;
+}
+
+export function rawPairs(raw: string[]): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
+  return pairs;
 }
 
 function sendOnce(
