@@ -325,7 +325,8 @@ const cases: Record<RefusalCode, Case> = {
   },
   "proxy-token-required": {
     provoke: () => get(tokenDaemon, "http://api.example.com/"),
-    message: /requires Proxy-Authorization: Bearer/,
+    message:
+      /requires a proxy token: send Proxy-Authorization: Bearer TOKEN, or Basic with the token as the password/,
   },
   "proxy-token-invalid": {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
