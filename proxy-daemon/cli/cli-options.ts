@@ -5,6 +5,8 @@
 
 import { DEFAULT_AUDIENCE } from "../credentials/github-id-token";
 import { type AllowList, parseAllowList } from "../http/access-control";
+import { parseTunnelHosts, type TunnelHosts } from "../http/connect/tunnel-hosts";
+import { defaultCaDir } from "../tls/ca-store";
 import { type ListenAddress, parseListenAddress } from "./listen-address";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -38,6 +40,11 @@ export interface DaemonOptions {
   roleArn?: string;
   /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
   audience?: string;
+  /** --intercept: terminate TLS inside CONNECT tunnels with leaves from the local CA in `caDir`. */
+  intercept: boolean;
+  caDir: string;
+  /** --tunnel: hosts whose CONNECT tunnels are passed through as raw TCP. */
+  tunnel: TunnelHosts;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -66,6 +73,9 @@ const FLAGS = {
   proxyToken: { names: ["proxy-token"], env: "SSM_SIGN_PROXY_PROXY_TOKEN", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
+  intercept: { names: ["intercept"], env: "SSM_SIGN_PROXY_INTERCEPT", kind: "switch" },
+  caDir: { names: ["ca-dir"], env: "SSM_SIGN_PROXY_CA_DIR", kind: "value" },
+  tunnel: { names: ["tunnel"], env: "SSM_SIGN_PROXY_TUNNEL", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -89,6 +99,11 @@ Options:
   --max-body BYTES       largest request body accepted (default ${DEFAULT_MAX_BODY}: what fits a 6 MB Invoke)
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
   --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
+  --intercept            HTTPS through https_proxy: terminate TLS inside CONNECT tunnels with a leaf from
+                         a local CA (created on first use; trust it: see \`ssm-sign-proxy env\`)
+  --ca-dir DIR           where the CA lives (default $XDG_STATE_HOME/ssm-sign-proxy, else
+                         ~/.local/state/ssm-sign-proxy)
+  --tunnel HOSTS         names and *.suffix patterns passed through CONNECT as raw TCP, never decrypted
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --version, --help
 
@@ -97,6 +112,10 @@ Keyless CI (with --function-name):
                          Actions (needs "permissions: id-token: write") the daemon requests the token itself;
                          elsewhere it reads AWS_WEB_IDENTITY_TOKEN_FILE (e.g. CircleCI's $CIRCLE_OIDC_TOKEN_V2)
   --audience AUD         audience of the GitHub Actions ID token (default ${DEFAULT_AUDIENCE})
+
+Subcommands:
+  ssm-sign-proxy env [--address A] [--ca-dir DIR] [--shell sh|fish|github]   proxy variables for a shell/CI
+  ssm-sign-proxy ca init|path|install|uninstall [--ca-dir DIR]                 the interception CA
 
 Every option can also be set as SSM_SIGN_PROXY_<NAME> (e.g. SSM_SIGN_PROXY_FUNCTION_NAME); flags win.
 Own pages: http://HOST:PORT/healthz and /metrics.
@@ -192,6 +211,13 @@ export function parseCli(
   const allow = parseAllowList(get("allow") ?? "");
   if ("kind" in allow) return usageError(`--allow: ${allow.message}`);
 
+  const tunnel = parseTunnelHosts(get("tunnel") ?? "");
+  if ("kind" in tunnel) return usageError(`--tunnel: ${tunnel.message}`);
+  const interceptRaw = (get("intercept") ?? "").toLowerCase();
+  if (!["", "true", "1", "0", "false"].includes(interceptRaw)) {
+    return usageError(`SSM_SIGN_PROXY_INTERCEPT must be 1 or 0, got ${JSON.stringify(interceptRaw)}`);
+  }
+
   const options: DaemonOptions = {
     mode,
     prefix: get("prefix") ?? "",
@@ -200,6 +226,9 @@ export function parseCli(
     maxBodyBytes: maxBody,
     logLevel: logLevel as LogLevel,
     allow,
+    intercept: interceptRaw === "true" || interceptRaw === "1",
+    caDir: get("caDir") ?? defaultCaDir(env),
+    tunnel,
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

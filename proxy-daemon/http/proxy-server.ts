@@ -22,6 +22,8 @@ import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
+import { type ConnectSetup, createConnectHandler } from "./connect/connect-handler";
+import { tunnelOf, tunnelTarget } from "./connect/tunnel-target";
 import { type DaemonError, daemonError, ERROR_MARKER, errorBody, errorResponse } from "./error-responses";
 import { ownPage } from "./own-pages";
 import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
@@ -43,6 +45,8 @@ export interface ProxyServerOptions {
   caller: () => CallerContext;
   /** Set while the signer is known not to work yet (Lambda mode start-up); requests get 503 with it. */
   notReadyReason: () => string | undefined;
+  /** CONNECT tunnels: interception (--intercept) and raw pass-through hosts (--tunnel). */
+  connect?: ConnectSetup;
 }
 
 export interface ProxyServer {
@@ -57,10 +61,6 @@ export interface ProxyServer {
 const MAX_HEADER_BYTES = 16 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-
-const CONNECT_REFUSAL =
-  "CONNECT is not supported: this proxy signs plain http:// requests and the signer upgrades them to HTTPS. " +
-  "Request http://host/... instead of https://host/... (with curl: use an http:// URL; http_proxy, not https_proxy)";
 
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
@@ -154,7 +154,9 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     setHost: (h: string) => void,
   ): Promise<{ response: ProxyResponse; close: boolean }> {
     const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
-    const remote = req.socket.remoteAddress;
+    // Inside a CONNECT tunnel the tunnel's authority picks the host (connect/tunnel-target.ts).
+    const tunnel = tunnelOf(req.socket);
+    const remote = tunnel ? tunnel.client : req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
     const headers = pairsFromRaw(req.rawHeaders);
     // node:http refuses this already (strict parser); kept as a guard should that ever be relaxed.
@@ -174,7 +176,9 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     if (headerValues(headers, "host").length > 1) {
       return fail(daemonError(400, "malformed request: more than one Host header (RFC 9112 §3.2)"));
     }
-    const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
+    const target = tunnel
+      ? tunnelTarget(tunnel, req.url ?? "", req.headers.host)
+      : resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
     if ("status" in target) return fail(target);
     if (target.kind === "own-page") {
       return {
@@ -183,7 +187,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       };
     }
     setHost(target.authority);
-    if (options.proxyToken !== undefined) {
+    // A tunnel's inner requests were authorised by its CONNECT.
+    if (options.proxyToken !== undefined && !tunnel) {
       const denied = checkProxyToken(options.proxyToken, req.headers["proxy-authorization"]);
       if (denied) return fail(denied);
     }
@@ -272,14 +277,17 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     void handle(req, res);
   });
 
-  server.on("connect", (req: IncomingMessage, socket: Duplex) => {
-    const started = performance.now();
-    socket.on("error", () => socket.destroy());
-    socket.end(
-      rawResponse(405, CONNECT_REFUSAL, [["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]]),
-    );
-    record("CONNECT", req.url ?? "-", 405, started);
-  });
+  server.on(
+    "connect",
+    createConnectHandler({
+      ...(options.connect ?? {}),
+      allow: options.allow,
+      ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+      log,
+      serve: (socket) => server.emit("connection", socket),
+      record,
+    }),
+  );
 
   server.on(
     "clientError",
