@@ -241,6 +241,8 @@ function interceptSetup(options: DaemonOptions, log: Logger): ConnectSetup {
     { ca: ca.certPath, validTo: ca.cert.validTo },
     "interception on: HTTPS inside CONNECT tunnels is terminated with leaves from the local CA (clients must trust it: `ssm-sign-proxy env`)",
   );
-  setup.leaves = new LeafCache(ca);
+  setup.leaves = new LeafCache(ca, undefined, undefined, (host) =>
+    log.info({ host }, "minted a leaf certificate"),
+  );
   return setup;
 }

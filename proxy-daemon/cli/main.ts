@@ -4,8 +4,15 @@ import { version } from "../../package.json";
 import { createLogger } from "../observe/logger";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
+import { runSubcommand } from "./subcommands";
 
 async function main(): Promise<number> {
+  const subcommand = runSubcommand(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+  });
+  if (subcommand !== undefined) return subcommand;
   const command = parseCli(process.argv.slice(2), process.env);
   if (command.kind === "usage-error") {
     process.stderr.write(`ssm-sign-proxy: ${command.message}\n`);

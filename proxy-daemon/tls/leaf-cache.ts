@@ -28,6 +28,8 @@ export class LeafCache {
     private readonly ca: LocalCa,
     private readonly maxEntries = DEFAULT_LEAF_CACHE_SIZE,
     private readonly now: () => number = Date.now,
+    /** Told each time a leaf is minted (the daemon logs it: once per host per day is the expected rate). */
+    private readonly onMint: (host: string) => void = () => {},
   ) {
     this.keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
     this.keyPem = this.keyPair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -60,6 +62,7 @@ export class LeafCache {
       host,
     });
     this.minted++;
+    this.onMint(host);
     const context = createSecureContext({
       key: this.keyPem,
       cert: `${cert}${this.ca.certPem}`,

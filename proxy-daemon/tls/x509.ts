@@ -20,7 +20,6 @@ import {
   set,
   smallInteger,
   time,
-
   unsignedInteger,
   utf8String,
 } from "./der";
@@ -70,7 +69,7 @@ function subjectAltName(host: string): Buffer {
     const t = tail === undefined ? [] : groups(tail);
     const all = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
     const bytes = Buffer.alloc(16);
-    all.forEach((g, i) => bytes.writeUInt16BE(g, i * 2));
+    for (const [i, g] of all.entries()) bytes.writeUInt16BE(g, i * 2);
     return sequence(implicit(7, bytes));
   }
   return sequence(implicit(2, Buffer.from(host, "ascii")));
@@ -78,11 +77,7 @@ function subjectAltName(host: string): Buffer {
 
 function extensions(spec: CertificateSpec): Buffer[] {
   const list = [
-    extension(
-      "2.5.29.19",
-      true,
-      spec.ca ? sequence(boolean(true), smallInteger(0)) : sequence(),
-    ),
+    extension("2.5.29.19", true, spec.ca ? sequence(boolean(true), smallInteger(0)) : sequence()),
     extension(
       "2.5.29.15",
       true,
@@ -120,4 +115,3 @@ export function issueCertificate(spec: CertificateSpec): string {
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
 }
-

@@ -83,7 +83,11 @@ export function createConnectHandler(
       const denied = checkProxyToken(options.proxyToken, header);
       if (denied) {
         return refuseWith(
-          refuse(header === undefined ? "proxy-token-required" : "proxy-token-invalid", denied.message, denied.headers),
+          refuse(
+            header === undefined ? "proxy-token-required" : "proxy-token-invalid",
+            denied.message,
+            denied.headers,
+          ),
         );
       }
     }
@@ -92,7 +96,10 @@ export function createConnectHandler(
     const { host, port } = parsed;
     if (isIP(host) !== 0 && isForbiddenAddress(host)) {
       return refuseWith(
-        refuse("metadata-address", `tunnel to ${host}: link-local or metadata address; never dialled, by design`),
+        refuse(
+          "metadata-address",
+          `tunnel to ${host}: link-local or metadata address; never dialled, by design`,
+        ),
       );
     }
     if (pending >= maxPending) {

@@ -25,7 +25,10 @@ export function openRawTunnel(
       const forbidden = err.code === FORBIDDEN_ADDRESS_CODE;
       const refusal = forbidden
         ? refuse("metadata-address", `tunnel to ${host}: ${err.message}; these are never dialled, by design`)
-        : refuse("upstream-connect-failed", `tunnel to ${host}:${port}: cannot resolve (${err.code ?? "error"})`);
+        : refuse(
+            "upstream-connect-failed",
+            `tunnel to ${host}:${port}: cannot resolve (${err.code ?? "error"})`,
+          );
       writeRefusal(client, refusal);
       done({ status: refusal.status, error: refusal.message });
       return;

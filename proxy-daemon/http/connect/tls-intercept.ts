@@ -52,5 +52,7 @@ export function terminateTls(
     tls.destroy();
     socket.destroy();
   });
-  tls.once("close", () => settle({ kind: "failed", reason: "the client closed the tunnel during the TLS handshake" }));
+  tls.once("close", () =>
+    settle({ kind: "failed", reason: "the client closed the tunnel during the TLS handshake" }),
+  );
 }

@@ -34,7 +34,9 @@ export function tunnelOf(socket: object): Tunnel | undefined {
 export function splitHostPort(authority: string): { host: string; port?: string } {
   const m = /^\[([^\]]*)\](?::(.*))?$/.exec(authority) ?? /^([^:]*)(?::([^:]*))?$/.exec(authority);
   if (!m) return { host: authority.toLowerCase() };
-  return m[2] === undefined ? { host: (m[1] ?? "").toLowerCase() } : { host: (m[1] ?? "").toLowerCase(), port: m[2] };
+  return m[2] === undefined
+    ? { host: (m[1] ?? "").toLowerCase() }
+    : { host: (m[1] ?? "").toLowerCase(), port: m[2] };
 }
 
 /** The function's authority for a tunnel to host:port, or the reason the host cannot have parameters. */
