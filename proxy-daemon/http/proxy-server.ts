@@ -17,6 +17,7 @@ import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { responseHeadersForClient } from "../../lambda/core/header-filter";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import { isRefusal, type Refusal, refusalResponse } from "../../lambda/core/refusal";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
@@ -153,7 +154,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     res: ServerResponse,
     setHost: (h: string) => void,
   ): Promise<{ response: ProxyResponse; close: boolean }> {
-    const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
+    const fail = (error: DaemonError | Refusal, close = true) => ({
+      response: isRefusal(error) ? refusalResponse(error) : errorResponse(error),
+      close,
+    });
     // Inside a CONNECT tunnel the tunnel's authority picks the host (connect/tunnel-target.ts).
     const tunnel = tunnelOf(req.socket);
     const remote = tunnel ? tunnel.client : req.socket.remoteAddress;

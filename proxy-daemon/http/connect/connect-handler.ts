@@ -180,9 +180,13 @@ export function createConnectHandler(
       socket.destroy();
     }, FIRST_BYTE_TIMEOUT_MS);
     timer.unref();
+    // The server's sockets are half-open capable: a client that gives up before speaking must free its place.
+    const onEnd = () => socket.destroy();
+    socket.once("end", onEnd);
     const onData = (chunk: Buffer) => {
       clearTimeout(timer);
       socket.off("data", onData);
+      socket.off("end", onEnd);
       socket.pause();
       socket.unshift(chunk);
       onFirst(chunk[0] ?? 0);
