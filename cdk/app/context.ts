@@ -18,6 +18,7 @@ export const CONTEXT_KEYS = {
   hostRole: "hostRole=true",
   daemonTag: "daemonTag=ssm-sign-proxy=enabled",
   daemonAddress: "daemonAddress=127.0.0.1:8000",
+  daemonIntercept: "daemonIntercept=true",
   githubRepo: "githubRepo=my-org/my-repo[,my-org/other]",
   githubRef: "githubRef=refs/heads/main",
   githubEnvironment: "githubEnvironment=production",
@@ -73,6 +74,8 @@ export interface StackConfig {
   readonly hostRole: boolean;
   readonly daemonTag?: HostTag;
   readonly daemonAddress?: string;
+  /** The installed daemon also signs https:// URLs (CONNECT + TLS interception, CA made on the host). */
+  readonly daemonIntercept: boolean;
   readonly github?: GitHubConfig;
   readonly circleci?: CircleCiConfig;
   readonly allowBroad: boolean;
@@ -259,6 +262,7 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
     hostRole: reader.flag("hostRole"),
     daemonTag: reader.daemonTag(),
     daemonAddress: reader.string("daemonAddress"),
+    daemonIntercept: reader.flag("daemonIntercept"),
     github: reader.github(),
     circleci: reader.circleci(),
     allowBroad: reader.flag("allowBroad"),
@@ -266,6 +270,9 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
   reader.matching("functionName", FUNCTION_NAME, config.functionName);
   if (config.daemonAddress !== undefined && config.daemonTag === undefined) {
     reader.problems.push(`daemonAddress only applies with ${CONTEXT_KEYS.daemonTag}`);
+  }
+  if (config.daemonIntercept && config.daemonTag === undefined) {
+    reader.problems.push(`daemonIntercept only applies with ${CONTEXT_KEYS.daemonTag}`);
   }
   if (reader.problems.length > 0) throw new ContextError(reader.problems);
   return config;
