@@ -18,7 +18,6 @@ const unit = [
   "Environment=AWS_REGION={{ Region }}",
   "Environment=NODE_ENV=production",
   `ExecStart=\${node_bin} ${INSTALL_DIR}/ssm-sign-proxy.mjs --function-name {{ FunctionName }} --address {{ Address }}\${intercept_args}`,
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, expanded when the unit is written.
   "${intercept_credentials}",
   "Restart=always",
   "RestartSec=2",

@@ -41,7 +41,6 @@ describe("readStackConfig", () => {
       vpcCidr: "10.0.0.0/16",
       certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
       hostRole: true,
-      daemonIntercept: true,
       daemonTag: "ssm-sign-proxy=enabled",
       daemonAddress: "127.0.0.1:9000",
       daemonIntercept: "true",
@@ -64,6 +63,7 @@ describe("readStackConfig", () => {
       },
       hostRole: true,
       daemonTag: { key: "ssm-sign-proxy", value: "enabled" },
+      daemonIntercept: true,
       github: { repositories: ["my-org/app", "my-org/infra"], environment: "production" },
       circleci: { userIds: ["0a1b2c3d-0000-4000-8000-000000000003"] },
     });
