@@ -17,6 +17,8 @@ export interface ConnectLoadOptions {
   connections: number;
   durationS: number;
   newTunnelPerRequest: boolean;
+  /** Plain HTTP to the daemon with absolute-form `http://` URLs (http_proxy), no tunnel, no TLS: scenario (b). */
+  httpProxy?: boolean;
 }
 
 export interface ConnectLoadFigures {
@@ -44,7 +46,14 @@ function openTunnel(proxyPort: number, target: string): Promise<Socket> {
   });
 }
 
-async function openTls(options: ConnectLoadOptions): Promise<TLSSocket> {
+async function openTls(options: ConnectLoadOptions): Promise<TLSSocket | Socket> {
+  if (options.httpProxy && options.proxyPort !== undefined) {
+    const port = options.proxyPort;
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(port, "127.0.0.1", () => resolve(socket));
+      socket.once("error", reject);
+    });
+  }
   const base =
     options.proxyPort === undefined
       ? undefined
@@ -62,7 +71,7 @@ async function openTls(options: ConnectLoadOptions): Promise<TLSSocket> {
 }
 
 /** Sends one request and resolves when its Content-Length body has arrived. */
-function exchange(socket: TLSSocket, request: string): Promise<number> {
+function exchange(socket: TLSSocket | Socket, request: string): Promise<number> {
   return new Promise((resolve, reject) => {
     let buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -86,13 +95,14 @@ export async function runConnectLoad(options: ConnectLoadOptions): Promise<Conne
   const headerLines = Object.entries(options.headers)
     .map(([n, v]) => `${n}: ${v}\r\n`)
     .join("");
+  const target = options.httpProxy ? `http://localhost:${options.upstreamPort}/echo` : "/echo";
   const request = (close: boolean) =>
-    `GET /echo HTTP/1.1\r\nHost: localhost:${options.upstreamPort}\r\n${headerLines}${close ? "Connection: close\r\n" : ""}\r\n`;
+    `GET ${target} HTTP/1.1\r\nHost: localhost:${options.upstreamPort}\r\n${headerLines}${close ? "Connection: close\r\n" : ""}\r\n`;
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + options.durationS * 1000;
   const loop = async () => {
-    let socket: TLSSocket | undefined;
+    let socket: TLSSocket | Socket | undefined;
     while (performance.now() < deadline) {
       const started = performance.now();
       try {
