@@ -72,7 +72,7 @@ describe("refusals, each with a status and a one-line reason", () => {
     );
     expect(answer.status).toBe(405);
     expect(answer.text).toMatch(/^HTTP\/1\.1 405 [^\r]*--intercept, or use http:\/\/ URLs\r\n/);
-    expect(answer.text).toMatch(/\r\nx-ssm-sign-proxy-error: intercept-off\r\n/i);
+    expect(answer.text).toMatch(/\r\nx-ssm-sign-proxy-error: connect-refused\r\n/i);
     expect(answer.body).toMatch(/http:\/\//);
     expect(upstream.requests.length).toBe(before);
   });

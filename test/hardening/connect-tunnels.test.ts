@@ -57,7 +57,7 @@ describe("without --intercept", () => {
     const tunnel = await openTunnel(daemon.port, "api.example.com:443");
     expect(tunnel.status).toBe(405);
     expect(tunnel.statusLine).toContain("start the daemon with --intercept, or use http:// URLs");
-    expect(tunnel.head.toLowerCase()).toContain("x-ssm-sign-proxy-error: intercept-off");
+    expect(tunnel.head.toLowerCase()).toContain("x-ssm-sign-proxy-error: connect-refused");
     await daemon.waitForLog((l) => l.msg === "CONNECT to a TLS port refused" && l.host === "api.example.com");
   });
 

@@ -10,7 +10,7 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
-import { type Refusal, refuse } from "../../../lambda/core/refusal";
+import { isRefusal, type Refusal, type RefusalCode, refuse } from "../../../lambda/core/refusal";
 import { isForbiddenAddress } from "../../../lambda/upstream/address-guard";
 import type { Logger } from "../../observe/logger";
 import type { LeafCache } from "../../tls/leaf-cache";
@@ -19,7 +19,7 @@ import { CONNECT_ESTABLISHED, writeRefusal } from "./raw-answer";
 import { openRawTunnel } from "./raw-tunnel";
 import { terminateTls } from "./tls-intercept";
 import type { TunnelHosts } from "./tunnel-hosts";
-import { functionAuthority, markTunnel, splitHostPort, type Tunnel } from "./tunnel-target";
+import { markTunnel, splitHostPort, type Tunnel, tunnelUpstream } from "./tunnel-target";
 
 /** Tunnels opened but not yet speaking (no first byte, or TLS handshake unfinished): a flood is bounded. */
 export const MAX_PENDING_TUNNELS = 256;
@@ -43,7 +43,7 @@ export interface ConnectOptions extends ConnectSetup {
   log: Logger;
   /** Hands a socket that speaks HTTP/1.1 to the proxy's HTTP server. */
   serve(socket: Duplex): void;
-  record(method: string, host: string, status: number, started: number): void;
+  record(method: string, host: string, status: number, started: number, code: RefusalCode | undefined): void;
 }
 
 function parseConnectTarget(target: string): { host: string; port: number } | Refusal {
@@ -71,25 +71,16 @@ export function createConnectHandler(
     socket.on("error", () => socket.destroy());
     const refuseWith = (refusal: Refusal, reason?: string) => {
       writeRefusal(socket, refusal, reason);
-      options.record("CONNECT", target.slice(0, 260), refusal.status, started);
+      options.record("CONNECT", target.slice(0, 260), refusal.status, started, refusal.code);
     };
 
     const remote = req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) {
-      return refuseWith(refuse("client-not-allowed", forbiddenClient(remote).message));
+      return refuseWith(forbiddenClient(remote));
     }
     if (options.proxyToken !== undefined) {
-      const header = req.headers["proxy-authorization"];
-      const denied = checkProxyToken(options.proxyToken, header);
-      if (denied) {
-        return refuseWith(
-          refuse(
-            header === undefined ? "proxy-token-required" : "proxy-token-invalid",
-            denied.message,
-            denied.headers,
-          ),
-        );
-      }
+      const denied = checkProxyToken(options.proxyToken, req.headers["proxy-authorization"]);
+      if (denied) return refuseWith(denied);
     }
     const parsed = parseConnectTarget(target);
     if ("status" in parsed) return refuseWith(parsed);
@@ -115,15 +106,15 @@ export function createConnectHandler(
       openRawTunnel(socket, head, host, port, (outcome) => {
         pending--;
         if (outcome.error) log.warn({ host, port, error: outcome.error }, "pass-through tunnel refused");
-        options.record("CONNECT", `${host}:${port}`, outcome.status, started);
+        options.record("CONNECT", `${host}:${port}`, outcome.status, started, outcome.code);
       });
       return;
     }
-    const authority = functionAuthority(host, port);
-    if (typeof authority !== "string") return refuseWith(authority);
+    const upstream = tunnelUpstream(host, port);
+    if (isRefusal(upstream)) return refuseWith(upstream);
     if (port === 443 && options.leaves === undefined) {
       const refusal = refuse(
-        "intercept-off",
+        "connect-refused",
         `CONNECT to ${host}:443 means HTTPS inside the tunnel, which needs interception: ${INTERCEPT_HINT}`,
       );
       log.warn({ host, port, fix: INTERCEPT_HINT }, "CONNECT to a TLS port refused");
@@ -138,9 +129,9 @@ export function createConnectHandler(
     };
     socket.once("close", settle);
     socket.write(CONNECT_ESTABLISHED);
-    options.record("CONNECT", `${host}:${port}`, 200, started);
+    options.record("CONNECT", `${host}:${port}`, 200, started, undefined);
 
-    const tunnel = (tls: boolean): Tunnel => ({ host, port, authority, tls, client: remote });
+    const tunnel = (tls: boolean): Tunnel => ({ host, port, upstream, tls, client: remote });
     const onFirst = (first: number) => {
       if (first !== TLS_HANDSHAKE) {
         settle();

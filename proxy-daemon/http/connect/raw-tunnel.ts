@@ -5,13 +5,13 @@
  */
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { refuse } from "../../../lambda/core/refusal";
+import { type RefusalCode, refuse } from "../../../lambda/core/refusal";
 import { FORBIDDEN_ADDRESS_CODE, guardedLookup } from "../../../lambda/upstream/address-guard";
 import { CONNECT_ESTABLISHED, writeRefusal } from "./raw-answer";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export type RawTunnelOutcome = { status: number; error?: string };
+export type RawTunnelOutcome = { status: number; code?: RefusalCode; error?: string };
 
 export function openRawTunnel(
   client: Duplex,
@@ -30,7 +30,7 @@ export function openRawTunnel(
             `tunnel to ${host}:${port}: cannot resolve (${err.code ?? "error"})`,
           );
       writeRefusal(client, refusal);
-      done({ status: refusal.status, error: refusal.message });
+      done({ status: refusal.status, code: refusal.code, error: refusal.message });
       return;
     }
     const upstream: Socket = connect({ host: String(address), port, timeout: CONNECT_TIMEOUT_MS });
@@ -41,7 +41,7 @@ export function openRawTunnel(
         `tunnel to ${host}:${port}: connection failed (${code})`,
       );
       writeRefusal(client, refusal);
-      done({ status: refusal.status, error: refusal.message });
+      done({ status: refusal.status, code: refusal.code, error: refusal.message });
     };
     upstream.once("timeout", () => fail("ETIMEDOUT"));
     upstream.once("error", (e: NodeJS.ErrnoException) => fail(e.code ?? "error"));

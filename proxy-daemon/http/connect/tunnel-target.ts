@@ -3,7 +3,7 @@
  * request. An inner Host (or absolute URI) naming another host is answered 421 Misdirected Request
  * (RFC 9110 §15.5.20), so a client cannot get one host's secrets sent to another through a shared tunnel.
  */
-import { isHostError, parseHost } from "../../../lambda/core/host-key";
+import { isHostError, parseHost, type UpstreamHost } from "../../../lambda/core/host-key";
 import { type Refusal, refuse } from "../../../lambda/core/refusal";
 import type { RequestTarget } from "../request-target";
 import { splitPathAndQuery } from "../request-target";
@@ -13,7 +13,7 @@ export interface Tunnel {
   host: string;
   port: number;
   /** What the function gets as Host: the host, with `:port` unless 80 or 443. */
-  authority: string;
+  upstream: UpstreamHost;
   /** Whether the client speaks TLS inside (interception) or plain HTTP. */
   tls: boolean;
   /** The client's address, checked against --allow per inner request as well. */
@@ -39,11 +39,11 @@ export function splitHostPort(authority: string): { host: string; port?: string 
     : { host: (m[1] ?? "").toLowerCase(), port: m[2] };
 }
 
-/** The function's authority for a tunnel to host:port, or the reason the host cannot have parameters. */
-export function functionAuthority(host: string, port: number): string | Refusal {
+/** The function's upstream for a tunnel to host:port, or the reason the host cannot have parameters. */
+export function tunnelUpstream(host: string, port: number): UpstreamHost | Refusal {
   const parsed = parseHost(port === 80 || port === 443 ? host : `${host}:${port}`);
   if (isHostError(parsed)) return refuse("host-invalid", parsed.message);
-  return parsed.authority;
+  return parsed;
 }
 
 function sameHost(tunnel: Tunnel, authority: string): boolean {
@@ -73,7 +73,7 @@ export function tunnelTarget(
     return misdirected(tunnel, hostHeader);
   }
   const { path, query } = splitPathAndQuery(pathAndQuery);
-  return { kind: "forward", authority: tunnel.authority, path, query };
+  return { kind: "forward", authority: tunnel.upstream.authority, host: tunnel.upstream, path, query };
 }
 
 function misdirected(tunnel: Tunnel, named: string): Refusal {
