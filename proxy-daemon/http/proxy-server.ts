@@ -273,17 +273,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     void handle(req, res);
   });
 
-  server.on(
-    "connect",
-    createConnectHandler({
-      ...(options.connect ?? {}),
-      allow: options.allow,
-      ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
-      log,
-      serve: (socket) => server.emit("connection", socket),
-      record,
-    }),
-  );
+  const tunnels = createConnectHandler({
+    ...(options.connect ?? {}),
+    allow: options.allow,
+    ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+    log,
+    serve: (socket) => server.emit("connection", socket),
+    record,
+  });
+  server.on("connect", tunnels.handle);
 
   server.on(
     "clientError",
@@ -331,6 +329,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         ]);
       }
       server.closeAllConnections();
+      tunnels.closeAll();
       await closed;
     },
   };

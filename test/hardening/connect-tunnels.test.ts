@@ -185,6 +185,18 @@ describe("--tunnel and access control", () => {
   });
 });
 
+describe("stopping", () => {
+  it("closes open pass-through and silent tunnels on SIGTERM instead of waiting for them", async () => {
+    const daemon = await daemonWith(["--tunnel", "localhost", "--timeout", "2"]);
+    const raw = await openTunnel(daemon.port, `localhost:${upstream.port}`);
+    const silent = await openTunnel(daemon.port, "api.example.com:8080");
+    expect([raw.status, silent.status]).toEqual([200, 200]);
+    const started = Date.now();
+    expect(await daemon.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});
+
 describe("the CA key on disk", () => {
   it("is 0600 in a 0700 directory", async () => {
     const { stdout } = await run("stat", ["-c", "%a", caDir(), join(caDir(), "ca-key.pem")]);

@@ -58,15 +58,22 @@ function parseConnectTarget(target: string): { host: string; port: number } | Re
   return { host, port: n };
 }
 
-export function createConnectHandler(
-  options: ConnectOptions,
-): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export interface ConnectHandler {
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Destroys every tunnel still open (on stop: raw pass-through and silent tunnels are not HTTP connections). */
+  closeAll(): void;
+}
+
+export function createConnectHandler(options: ConnectOptions): ConnectHandler {
   const { log } = options;
   const maxPending = options.maxPendingTunnels ?? MAX_PENDING_TUNNELS;
   let pending = 0;
+  const open = new Set<Duplex>();
 
-  return (req, socket, head) => {
+  const handle = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const started = performance.now();
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
     const target = req.url ?? "";
     socket.on("error", () => socket.destroy());
     const refuseWith = (refusal: Refusal, reason?: string) => {
@@ -184,5 +191,13 @@ export function createConnectHandler(
     };
     socket.on("data", onData);
     socket.once("close", () => clearTimeout(timer));
+  };
+
+  return {
+    handle,
+    closeAll() {
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
   };
 }
