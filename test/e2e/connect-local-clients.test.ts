@@ -12,7 +12,16 @@ import type { EchoResponse, HttpsUpstream } from "../support/https-upstream";
 import { startHttpsUpstream } from "../support/https-upstream";
 import { type DaemonProcess, startDaemonProcess } from "./daemon-process";
 import { type ParamsFile, paramsFile } from "./params-file";
-import { curlVia, pythonVia, tunnelEnv, undiciEnvAgent, undiciProxyAgent, wgetVia } from "./tunnel-clients";
+import {
+  curlVia,
+  hasPythonRequests,
+  pythonRequestsVia,
+  pythonVia,
+  tunnelEnv,
+  undiciEnvAgent,
+  undiciProxyAgent,
+  wgetVia,
+} from "./tunnel-clients";
 
 const secret = `tunnel-secret-${randomBytes(6).toString("hex")}`;
 let upstream: HttpsUpstream;
@@ -63,6 +72,12 @@ describe("https:// URLs through an intercepted tunnel", () => {
 
   it("Python urllib with https_proxy and SSL_CERT_FILE", async () => {
     const answer = await pythonVia(env, `${https()}/echo/python`);
+    expect(answer.status).toBe(200);
+    expect(injected(answer.body)).toEqual([secret]);
+  });
+
+  it.skipIf(!hasPythonRequests())("Python requests with https_proxy and REQUESTS_CA_BUNDLE", async () => {
+    const answer = await pythonRequestsVia(env, `${https()}/echo/requests`);
     expect(answer.status).toBe(200);
     expect(injected(answer.body)).toEqual([secret]);
   });

@@ -2,7 +2,7 @@
  * Real clients through the daemon with `https_proxy` (CONNECT), URLs unmodified: https:// through an
  * intercepted tunnel, http:// through a plain tunnel. Each trusts the local CA the way its users would.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { EnvHttpProxyAgent, fetch, ProxyAgent } from "undici";
 import type { ClientAnswer } from "./clients";
@@ -63,6 +63,24 @@ export async function pythonVia(env: Record<string, string>, url: string): Promi
   const { stdout } = await run("python3", ["-c", PYTHON, url], { env });
   const cut = stdout.indexOf("\n");
   return { status: Number(stdout.slice(0, cut)), body: stdout.slice(cut + 1) };
+}
+
+const REQUESTS = `
+import sys, requests
+r = requests.get(sys.argv[1], timeout=20)
+sys.stdout.write(str(r.status_code) + "\\n" + r.text)
+`;
+
+/** Python requests: https_proxy from the environment, the CA from REQUESTS_CA_BUNDLE. */
+export async function pythonRequestsVia(env: Record<string, string>, url: string): Promise<ClientAnswer> {
+  const { stdout } = await run("python3", ["-c", REQUESTS, url], { env });
+  const cut = stdout.indexOf("\n");
+  return { status: Number(stdout.slice(0, cut)), body: stdout.slice(cut + 1) };
+}
+
+/** Whether the requests package is importable (it is optional). */
+export function hasPythonRequests(): boolean {
+  return spawnSync("python3", ["-c", "import requests"]).status === 0;
 }
 
 async function undiciFetch(
