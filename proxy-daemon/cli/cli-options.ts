@@ -81,7 +81,8 @@ type FlagKey = keyof typeof FLAGS;
 export const USAGE = `Usage: ssm-sign-proxy (--local FILE | --function-name NAME) [options]
 
 A forward proxy for http_proxy: each request gets its API tokens attached by the signer and is sent on
-over HTTPS. Send plain http:// URLs; the signer upgrades them.
+over HTTPS. Send plain http:// URLs (the signer upgrades them), directly or through CONNECT tunnels;
+https:// URLs through https_proxy need --intercept.
 
 Modes (exactly one):
   --local FILE           sign in-process with parameters from a JSON file of full names to values,

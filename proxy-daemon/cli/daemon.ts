@@ -210,7 +210,9 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       intercept: options.intercept,
       tunnel: options.tunnel.patterns,
     },
-    `listening on http://${address} (set http_proxy=http://${address})`,
+    options.intercept
+      ? `listening on http://${address} (eval "$(ssm-sign-proxy env --address ${address} --ca-dir ${options.caDir})" sets http_proxy, https_proxy and the CA)`
+      : `listening on http://${address} (set http_proxy=http://${address})`,
   );
 
   return {
