@@ -1,10 +1,22 @@
 #!/usr/bin/env node
 /** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
+import { fstatSync } from "node:fs";
 import { version } from "../../package.json";
 import { createLogger } from "../observe/logger";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
 import { runSubcommand } from "./subcommands";
+
+/** Whether stdout and stderr are one file, pipe or terminal (`2>&1`, a plain terminal). */
+function sameDestination(): boolean {
+  try {
+    const out = fstatSync(1);
+    const err = fstatSync(2);
+    return out.dev === err.dev && out.ino === err.ino;
+  } catch {
+    return false;
+  }
+}
 
 async function main(): Promise<number> {
   const subcommand = runSubcommand(process.argv.slice(2), {
@@ -33,8 +45,11 @@ async function main(): Promise<number> {
   } catch (err) {
     const message =
       err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).message}`;
-    log.fatal({ error: message }, "cannot start");
-    process.stderr.write(`ssm-sign-proxy: ${message}\n`);
+    // Once per reader: the log line for log collectors, the plain line for a person, both only when
+    // stdout and stderr go to different places (e.g. a journal and a terminal).
+    const same = sameDestination();
+    if (!same || !process.stdout.isTTY) log.fatal({ error: message }, "cannot start");
+    if (!same || process.stdout.isTTY) process.stderr.write(`ssm-sign-proxy: ${message}\n`);
     return 1;
   }
   return new Promise<number>((resolve) => {
