@@ -111,9 +111,9 @@ Keyless CI (with --function-name):
                          elsewhere it reads AWS_WEB_IDENTITY_TOKEN_FILE (e.g. CircleCI's $CIRCLE_OIDC_TOKEN_V2)
   --audience AUD         audience of the GitHub Actions ID token (default ${DEFAULT_AUDIENCE})
 
-Subcommands:
-  ssm-sign-proxy env [--address A] [--ca-dir DIR] [--shell sh|fish|github]   proxy variables for a shell/CI
-  ssm-sign-proxy ca init|path|install|uninstall [--ca-dir DIR]                 the interception CA
+Subcommands (each takes --help):
+  ssm-sign-proxy env     print http_proxy, https_proxy and the CA variables: eval "$(ssm-sign-proxy env)"
+  ssm-sign-proxy ca init|path|install|uninstall   the interception CA and the system trust store
 
 Every option can also be set as SSM_SIGN_PROXY_<NAME> (e.g. SSM_SIGN_PROXY_FUNCTION_NAME); flags win.
 Own pages: http://HOST:PORT/healthz and /metrics.

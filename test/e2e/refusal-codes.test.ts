@@ -370,7 +370,7 @@ const cases: Record<RefusalCode, Case> = {
   },
   "proxy-token-required": {
     provoke: () => get(tokenDaemon, "http://api.example.com/"),
-    message: /requires Proxy-Authorization: Bearer/,
+    message: /requires a proxy token: send/,
   },
   "proxy-token-invalid": {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
