@@ -181,6 +181,9 @@ describe("--tunnel and access control", () => {
       ["--proxy-header", `Proxy-Authorization: Bearer ${token}`],
     );
     expect(answer.status).toBe(200);
+    // The token as the proxy URL's password (Basic), as https_proxy=http://ci:TOKEN@host:port sends it.
+    const withUrl = tunnelEnv(`http://ci:${token}@127.0.0.1:${guarded.port}`, join(caDir(), "ca.pem"));
+    expect((await curlVia(withUrl, `${upstream.origin}/echo`)).status).toBe(200);
     expect(guarded.output()).not.toContain(token);
   });
 });
