@@ -76,9 +76,11 @@ listener.listen(port, "localhost", () => {
   const { port: bound } = listener.address();
   const cert = relative(process.cwd(), certFile) || certFile;
   process.stdout.write(
-    `echo server listening on https://localhost:${bound}\n` +
+    `echo server listening on https://localhost:${bound} (pid ${process.pid}: Ctrl-C or kill ${process.pid} stops it)\n` +
       `start the daemon with: NODE_EXTRA_CA_CERTS=${cert} npx ssm-sign-proxy --local examples/params.json\n`,
   );
 });
 
-for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => listener.close(() => process.exit(0)));
+// Stop at once: nothing is in flight worth waiting for, and the daemon's idle keep-alive connections would
+// otherwise hold the port for seconds.
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(0));

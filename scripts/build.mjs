@@ -1,7 +1,7 @@
 // Bundles the Lambda function and the daemon with esbuild.
 // The Lambda bundle carries its own AWS SDK (pinned, tree-shaken) instead of relying on the runtime's copy.
 
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 // SDK v3 and a few dependencies still call require() for Node built-ins; in an ESM bundle that needs a real require.
@@ -20,13 +20,15 @@ const common = {
 };
 
 await mkdir("dist", { recursive: true });
-await Promise.all([
+const [lambda] = await Promise.all([
   build({
     ...common,
     target: "node20",
     entryPoints: ["lambda/index.ts"],
     outfile: "dist/lambda/index.mjs",
-    metafile: false,
+    // What went into the function, for the test that keeps daemon-only code out of it. Written next to the
+    // folder, not in it: dist/lambda/ is the function's deployment asset.
+    metafile: true,
   }),
   build({
     ...common,
@@ -47,3 +49,4 @@ await Promise.all([
     external: ["pino-pretty"],
   }),
 ]);
+await writeFile("dist/lambda.meta.json", JSON.stringify(lambda.metafile));

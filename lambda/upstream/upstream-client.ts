@@ -11,6 +11,7 @@
  */
 import https from "node:https";
 import { isIP } from "node:net";
+import { pairsFromRaw } from "../core/header-pairs";
 import type { UpstreamHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { requestTarget } from "../signing/signer";
@@ -46,16 +47,17 @@ const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
-class UpstreamError extends Error {
+/** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
+export class UpstreamError extends Error {
   constructor(
     readonly code: string,
     readonly reusedSocket: boolean,
@@ -65,7 +67,12 @@ class UpstreamError extends Error {
   }
 }
 
-function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
+export function failure(
+  host: UpstreamHost,
+  kind: UpstreamFailureKind,
+  code: string,
+  why: string,
+): UpstreamFailure {
   return {
     kind: "upstream-failure",
     failure: kind,
@@ -74,7 +81,12 @@ function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, wh
   };
 }
 
-function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
+/** An attempt's error as the failure the client sees; shared by every upstream client so they answer alike. */
+export function classify(
+  host: UpstreamHost,
+  error: UpstreamError,
+  options: UpstreamOptions,
+): UpstreamFailure {
   const { code } = error;
   if (code === "RESPONSE_TOO_LARGE") {
     return failure(
@@ -120,12 +132,6 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
     else grouped[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return grouped;
-}
-
-function rawPairs(raw: string[]): HeaderPairs {
-  const pairs: HeaderPairs = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
-  return pairs;
 }
 
 function sendOnce(
@@ -189,7 +195,7 @@ function sendOnce(
         settled = true;
         resolve({
           statusCode: res.statusCode ?? 502,
-          headers: rawPairs(res.rawHeaders),
+          headers: pairsFromRaw(res.rawHeaders),
           body: Buffer.concat(chunks, size),
         });
       });

@@ -8,7 +8,7 @@ import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/inv
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
 import { withoutQueryStrings } from "../observe/redact-urls";
-import { refusalForFailure } from "./error-responses";
+import { refusalForFailure } from "./invoke-refusals";
 
 /**
  * The request: `host` already parsed (the function's key and the upstream to dial), `headers` the client's as

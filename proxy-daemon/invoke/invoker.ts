@@ -5,7 +5,7 @@
  */
 import type { ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
 
-/** Why an invocation produced no usable answer. Each kind maps to one refusal code (error-responses.ts). */
+/** Why an invocation produced no usable answer. Each kind maps to one refusal code (http/invoke-refusals.ts). */
 export type InvokeFailure =
   /** The function threw (Lambda's `X-Amz-Function-Error`). */
   | { kind: "function-error"; errorType: string; errorMessage: string }

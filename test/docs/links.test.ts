@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REFUSAL_STATUS } from "../../lambda/core/refusal";
+import { parseRules } from "../../lambda/signing/signing-rules";
 import { USAGE } from "../../proxy-daemon/cli/cli-options";
 import { headingAnchors, relativeLinks, repositoryPaths } from "./markdown-links";
 
@@ -92,10 +93,12 @@ describe("two clicks from the README", () => {
     expect(missing).toEqual([]);
   });
 
-  it("names every parameter kind in the README's naming table", () => {
+  it("names every parameter kind the function knows in the README's naming table", () => {
+    // The kinds as the function itself lists them when it meets one it does not know.
+    const [unknown] = parseRules("/h", [{ name: "/h/no-such-kind/x", value: "v" }]).ignored;
+    const kinds = (/expected (.*)$/.exec(unknown?.reason ?? "")?.[1] ?? "").split(/, | or /);
+    expect(kinds).toEqual(expect.arrayContaining(["headers", "basic", "rewrite", "queries"]));
     const readme = read("README.md");
-    for (const kind of ["headers/", "basic/username", "basic/password", "rewrite/path", "queries/"]) {
-      expect(readme).toContain(`/<prefix>/<host>/${kind}`);
-    }
+    expect(kinds.filter((kind) => !readme.includes(`/<prefix>/<host>/${kind}/`))).toEqual([]);
   });
 });

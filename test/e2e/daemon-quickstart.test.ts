@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { Agent as HttpsAgent, get as httpsGet } from "node:https";
 import { connect } from "node:net";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
@@ -147,6 +148,7 @@ describe("quick start (offline)", () => {
       CLI,
     ]);
     expect(stdout.split("/nonexistent/params.json: file not found").length - 1).toBe(1);
+    expect(stdout).toContain("ssm-sign-proxy: parameter file /nonexistent/params.json: file not found\n");
     expect(stdout).toMatch(/exit 1\n$/);
   });
 
@@ -161,6 +163,31 @@ describe("quick start (offline)", () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain(`port ${port} on localhost is already in use`);
     expect(stderr).toContain("--port");
+  });
+
+  it("the echo server stops at once on Ctrl-C or kill, even with a keep-alive connection open", async () => {
+    const own = await getFreePort();
+    const second = spawn(process.execPath, [resolve(EXAMPLES, "echo-server.mjs"), "--port", String(own)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((done) => second.once("exit", done));
+    await new Promise((ready) => second.stdout?.once("data", ready));
+    const agent = new HttpsAgent({ keepAlive: true, ca: readFileSync(resolve(EXAMPLES, "echo-server.crt")) });
+    try {
+      await new Promise<void>((done, fail) =>
+        httpsGet(`https://localhost:${own}/kept-alive`, { agent }, (res) => {
+          res.resume();
+          res.on("end", done);
+        }).on("error", fail),
+      );
+      const started = performance.now();
+      second.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      agent.destroy();
+      second.kill("SIGKILL");
+    }
   });
 
   it("a request that bypassed the daemon (no_proxy=localhost) gets a plain answer naming no_proxy", async () => {

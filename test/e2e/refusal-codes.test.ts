@@ -23,7 +23,7 @@ import {
 } from "../../lambda/parameters/parameter-source";
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { SigningDispatcher } from "../../proxy-daemon/embed/signing-dispatcher";
-import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
+import { refusalForFailure } from "../../proxy-daemon/http/invoke-refusals";
 import { clientErrorRefusal } from "../../proxy-daemon/http/raw-refusal";
 import type { InvokeFailure } from "../../proxy-daemon/invoke/invoker";
 import { appKey } from "../support/app-keys";

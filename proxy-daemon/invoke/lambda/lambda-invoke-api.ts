@@ -8,10 +8,13 @@
  * mapping serves both paths.
  * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  */
+
 import http from "node:http";
 import https from "node:https";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { serviceEndpoint } from "../../../lambda/aws/endpoints";
+import { withRetries } from "../../../lambda/aws/retry";
 import { signRequest } from "../../../lambda/aws/sigv4";
 
 export interface InvokeApiResult {
@@ -55,22 +58,6 @@ const BASE_DELAY_MS = 100;
 const THROTTLED_BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 20_000;
 
-function regionalEndpoint(region: string): string {
-  return `https://lambda.${region}.${region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 export class DirectInvokeTransport implements InvokeTransport {
   readonly #options: DirectInvokeOptions;
   readonly #agents = {
@@ -95,29 +82,24 @@ export class DirectInvokeTransport implements InvokeTransport {
   async send(functionName: string, payload: string, signal: AbortSignal): Promise<InvokeApiResult> {
     const region = await this.#options.region();
     const attempts = Math.max(1, await this.#options.maxAttempts());
-    const base =
-      this.#options.endpoint ??
-      process.env.AWS_ENDPOINT_URL_LAMBDA ??
-      process.env.AWS_ENDPOINT_URL ??
-      regionalEndpoint(region);
+    const base = this.#options.endpoint ?? serviceEndpoint("lambda", region);
     const url = new URL(
       `${base.replace(/\/+$/, "")}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
     );
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#sendOnce(url, region, payload, signal);
-      } catch (error) {
+    return withRetries(() => this.#sendOnce(url, region, payload, signal), {
+      attempts,
+      maxDelayMs: MAX_DELAY_MS,
+      signal,
+      retryBaseMs: (error) => {
         const status = error instanceof LambdaApiError ? error.$metadata.httpStatusCode : undefined;
         const code = (error as NodeJS.ErrnoException).code;
         const retryable =
           (status !== undefined && RETRYABLE_STATUS.has(status)) ||
           (code !== undefined && RETRYABLE_NETWORK.has(code));
-        if (!retryable || attempt >= attempts || signal.aborted) throw error;
-        const base = status === 429 ? THROTTLED_BASE_DELAY_MS : BASE_DELAY_MS;
-        await sleep(Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)), signal);
-        if (signal.aborted) throw error;
-      }
-    }
+        if (!retryable) return undefined;
+        return status === 429 ? THROTTLED_BASE_DELAY_MS : BASE_DELAY_MS;
+      },
+    });
   }
 
   async #sendOnce(url: URL, region: string, payload: string, signal: AbortSignal): Promise<InvokeApiResult> {

@@ -12,6 +12,7 @@ import { mustBase64 } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
 import { prefixHint } from "./prefix-hint";
+import { sendUpstreamUndici } from "./undici-upstream";
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
@@ -36,6 +37,7 @@ export class LocalInvoker implements Invoker {
       log: options.log,
       noParametersHint: (hostKey) =>
         prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
+      send: sendUpstreamUndici,
     });
   }
 
