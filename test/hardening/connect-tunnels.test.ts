@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
@@ -82,6 +83,21 @@ describe("interception", () => {
       (l) => l.msg === "intercepted tunnel closed" && String(l.error).includes('SNI "api.github.com"'),
     );
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it("accepts a handshake without SNI (an IP literal): the leaf names the address", async () => {
+    const tunnel = await openTunnel(intercepting.port, `127.0.0.1:${upstream.port}`);
+    const tls = await new Promise<TLSSocket>((resolve, reject) => {
+      // host is an IP: Node sends no SNI and checks the certificate against the address.
+      const socket = tlsConnect({ socket: tunnel.socket, host: "127.0.0.1", ca: caPem });
+      socket.once("secureConnect", () => resolve(socket));
+      socket.once("error", reject);
+    });
+    expect(tls.getPeerX509Certificate()?.subjectAltName).toBe("IP Address:127.0.0.1");
+    const answer = await requestOver(tls, `GET /echo HTTP/1.1\r\nHost: 127.0.0.1:${upstream.port}\r\n\r\n`);
+    tls.destroy();
+    // No parameters exist for 127.0.0.1_PORT: the usual refusal, fail closed.
+    expect(answer).toMatch(/^HTTP\/1\.1 407 /);
   });
 
   it("answers an inner Host naming another host with 421", async () => {
