@@ -41,6 +41,8 @@ export interface DaemonOptions {
   caDir: string;
   /** --tunnel: hosts whose CONNECT tunnels are passed through as raw TCP. */
   tunnel: TunnelHosts;
+  /** --local: replace injected values in answers (--no-scrub turns it off; Lambda mode: the function decides). */
+  scrub: boolean;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -72,6 +74,7 @@ const FLAGS = {
   intercept: { names: ["intercept"], env: "SSM_SIGN_PROXY_INTERCEPT", kind: "switch" },
   caDir: { names: ["ca-dir"], env: "SSM_SIGN_PROXY_CA_DIR", kind: "value" },
   tunnel: { names: ["tunnel"], env: "SSM_SIGN_PROXY_TUNNEL", kind: "value" },
+  noScrub: { names: ["no-scrub"], kind: "switch" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -103,6 +106,7 @@ Options:
                          ~/.local/state/ssm-sign-proxy)
   --tunnel HOSTS         names and *.suffix patterns passed through CONNECT as raw TCP, never decrypted
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
+  --no-scrub             --local: do not replace injected values echoed in answers (on by default)
   --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
@@ -227,6 +231,7 @@ export function parseCli(
     intercept: interceptRaw === "true" || interceptRaw === "1",
     caDir: get("caDir") ?? defaultCaDir(env),
     tunnel,
+    scrub: fromArgv.noScrub !== "true",
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

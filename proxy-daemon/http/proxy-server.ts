@@ -9,10 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { pairsFromRaw } from "../../lambda/core/header-pairs";
+import { pipeline } from "node:stream/promises";
+import { flattenPairs, pairsFromRaw } from "../../lambda/core/header-pairs";
 import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext } from "../../lambda/core/proxy-request";
 import { isRefusal, type Refusal, type RefusalCode, refusalCodeOf, refuse } from "../../lambda/core/refusal";
+import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
@@ -58,6 +60,11 @@ export interface ProxyServer {
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
+const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
+
+/** A relayed answer whose body streams (relay() below); the whole ones go through writeAnswer. */
+type StreamedAnswer = { kind: "streamed"; response: StreamedResponse; code?: RefusalCode; close: boolean };
+
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { log, metrics } = options;
   let selfNames: SelfNames = { hosts: new Set(["localhost", "127.0.0.1", "::1"]), port: -1 };
@@ -94,12 +101,48 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const writeResponse = (req: IncomingMessage, res: ServerResponse, answer: Answer) =>
     writeAnswer(req, res, answer, draining);
 
+  /**
+   * A streamed answer: headers now, then the body as it comes (chunked unless the API sent a Content-Length),
+   * with back-pressure (pipeline pauses the signer's stream while the client's socket is full). A failure after
+   * the headers destroys the client's connection, so it sees an incomplete answer, never a short success.
+   */
+  async function relay(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: StreamedResponse,
+    host: string,
+  ): Promise<void> {
+    const headers = [...response.headers];
+    if (draining) {
+      headers.push(["Connection", "close"]);
+      res.shouldKeepAlive = false;
+    }
+    res.writeHead(response.statusCode, flattenPairs(headers));
+    if (req.method === "HEAD" || NO_BODY_STATUS(response.statusCode)) {
+      response.stream.destroy();
+      res.end();
+      return;
+    }
+    // An event stream's first event must not wait for the first body bytes to carry the headers.
+    res.flushHeaders();
+    try {
+      await pipeline(response.stream, res);
+    } catch (err) {
+      if (!res.destroyed) res.destroy();
+      // Either the signer failed mid-stream (the upstream died, the function timed out) or the client left.
+      log.warn(
+        { host, status: response.statusCode, error: (err as Error).message.slice(0, 300) },
+        "streamed answer ended abnormally after its headers",
+      );
+    }
+  }
+
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<Answer> {
+  ): Promise<Answer | StreamedAnswer> {
     const fail = (refusal: Refusal, close = true) => own(refusal, close);
     // Inside a CONNECT tunnel, the tunnel decides the host and was authorised already (connect/).
     const tunnel = tunnelOf(req.socket);
@@ -172,6 +215,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     if (isRefusal(response)) return own(response);
     // The function strips an upstream's marker, so a marker here is the function's own answer.
     const code = refusalCodeOf(response.headers);
+    if (isStreamedResponse(response)) {
+      return code === undefined
+        ? { kind: "streamed", response, close: false }
+        : { kind: "streamed", response, code, close: false };
+    }
     return code === undefined
       ? { kind: "relayed", response, close: false }
       : { kind: "relayed", response, code, close: false };
@@ -190,7 +238,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       });
       status = outcome.response.statusCode;
       code = outcome.code;
-      if (!res.destroyed) writeResponse(req, res, outcome);
+      if (outcome.kind === "streamed") {
+        if (res.destroyed) outcome.response.stream.destroy();
+        else await relay(req, res, outcome.response, host);
+      } else if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },

@@ -370,7 +370,8 @@ const cases: Record<RefusalCode, Case> = {
   },
   "proxy-token-required": {
     provoke: () => get(tokenDaemon, "http://api.example.com/"),
-    message: /requires a proxy token: send/,
+    message:
+      /requires a proxy token: send Proxy-Authorization: Bearer TOKEN, or Basic with the token as the password/,
   },
   "proxy-token-invalid": {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
@@ -430,7 +431,9 @@ const cases: Record<RefusalCode, Case> = {
     message: /connection reset/,
   },
   "upstream-too-large": {
-    provoke: () => get(local, `http://localhost:${upstream.port}/binary?size=5000000`),
+    // Answers stream up to Lambda's 200 MB streaming limit; a declared length over it is refused at once.
+    provoke: () =>
+      get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
     message: /response body exceeds \d+ bytes/,
   },
   "upstream-timeout": {
