@@ -120,7 +120,8 @@ describe("canaries, local mode", () => {
     const https = `https://localhost:${setup.upstream.port}`;
     const ok = await sendHttps("success", `${https}/echo/canary?api_key=client-value`);
     expect(ok.status).toBe(200);
-    expect(findLeaks(setup.canaries, { echo: ok.body }).length).toBeGreaterThan(0);
+    // The API echoes what it received; through an intercepted tunnel too, the client gets it scrubbed.
+    expect(findLeaks(setup.canaries, { echo: ok.body })).toEqual([]);
     expect((await sendHttps("no parameters", "https://no-params.example/echo")).status).toBe(407);
     expect((await sendHttps("misdirected", `${https}/echo`, ["-H", "Host: no-params.example"])).status).toBe(
       421,
