@@ -25,6 +25,7 @@ export const REFUSAL_STATUS = {
   "method-not-allowed": 405,
   "page-not-found": 404,
   "connect-refused": 405,
+  "misdirected-request": 421,
   "request-timeout": 408,
   "body-too-large": 413,
   "headers-too-large": 431,
@@ -63,6 +64,7 @@ export const REFUSAL_STATUS = {
   "function-error": 502,
   "signer-result-invalid": 502,
   "internal-error": 500,
+  "tunnel-limit": 503,
   // Not a refusal, but answered by the proxy: the ALB health check.
   "health-ok": 200,
 } as const satisfies Record<string, number>;

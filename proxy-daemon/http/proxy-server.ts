@@ -21,6 +21,8 @@ import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import type { AllowList } from "./access-control";
 import { admit } from "./admission";
+import { type ConnectSetup, createConnectHandler } from "./connect/connect-handler";
+import { tunnelOf } from "./connect/tunnel-target";
 import { ownPage } from "./own-pages";
 import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
@@ -42,6 +44,8 @@ export interface ProxyServerOptions {
   caller: () => CallerContext;
   /** Set while the signer is known not to work yet (Lambda mode start-up); requests get 503 with it. */
   notReadyReason: () => string | undefined;
+  /** CONNECT tunnels: interception (--intercept) and raw pass-through hosts (--tunnel). */
+  connect?: ConnectSetup;
 }
 
 export interface ProxyServer {
@@ -55,10 +59,6 @@ export interface ProxyServer {
 /** Limits chosen on purpose rather than inherited (slowloris, oversized headers). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-
-const CONNECT_REFUSAL =
-  "CONNECT is not supported: this proxy signs plain http:// requests and the signer upgrades them to HTTPS. " +
-  "Request http://host/... instead of https://host/... (with curl: use an http:// URL; http_proxy, not https_proxy)";
 
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
@@ -144,10 +144,18 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     setHost: (h: string) => void,
   ): Promise<Answer | StreamedAnswer> {
     const fail = (refusal: Refusal, close = true) => own(refusal, close);
-    const remote = req.socket.remoteAddress;
+    // Inside a CONNECT tunnel, the tunnel decides the host and was authorised already (connect/).
+    const tunnel = tunnelOf(req.socket);
+    const remote = tunnel ? tunnel.client : req.socket.remoteAddress;
     const headers = pairsFromRaw(req.rawHeaders);
     const admission = admit(
-      { remoteAddress: remote, method: req.method ?? "GET", url: req.url ?? "", headers },
+      {
+        remoteAddress: remote,
+        method: req.method ?? "GET",
+        url: req.url ?? "",
+        headers,
+        ...(tunnel ? { tunnel } : {}),
+      },
       {
         allow: options.allow,
         ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
@@ -259,15 +267,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     void handle(req, res);
   });
 
-  server.on("connect", (req: IncomingMessage, socket: Duplex) => {
-    const started = performance.now();
-    socket.on("error", () => socket.destroy());
-    const refusal = refuse("connect-refused", CONNECT_REFUSAL, [
-      ["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"],
-    ]);
-    socket.end(rawRefusal(refusal));
-    record("CONNECT", req.url ?? "-", refusal.status, started, refusal.code);
+  const tunnels = createConnectHandler({
+    ...(options.connect ?? {}),
+    allow: options.allow,
+    ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+    log,
+    serve: (socket) => server.emit("connection", socket),
+    record,
   });
+  server.on("connect", tunnels.handle);
 
   server.on(
     "clientError",
@@ -315,6 +323,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         ]);
       }
       server.closeAllConnections();
+      tunnels.closeAll();
       await closed;
     },
   };

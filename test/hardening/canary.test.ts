@@ -6,8 +6,11 @@
  * `user:password` or percent-encoded form, and that includes the upstream's `/echo` answer, which quotes the
  * request it received, secrets included: the function scrubs them from answers (docs/streaming.md).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { curlVia, tunnelEnv } from "../e2e/tunnel-clients";
 import { getFreePort } from "../support/free-port";
 import { seedParameters } from "../support/moto";
 import { sharedMoto } from "../support/shared-moto";
@@ -60,15 +63,18 @@ async function capture(run: () => Promise<Seen>): Promise<Seen> {
 describe("canaries, local mode", () => {
   let setup: SignedSetup;
   let refusedPort: number;
+  // --intercept too, so https:// URLs through CONNECT tunnels are searched as well.
+  const caDir = mkdtempSync(join(tmpdir(), "canary-ca-"));
 
   beforeAll(async () => {
-    setup = await startSignedSetup(["--timeout", "2"]);
+    setup = await startSignedSetup(["--timeout", "2", "--intercept", "--ca-dir", caDir]);
     refusedPort = await getFreePort();
     const current = JSON.parse(readFileSync(setup.params.path, "utf8")) as Record<string, string>;
     setup.params.write({ ...current, ...signingParameters(`localhost_${refusedPort}`).params });
   });
   afterAll(async () => {
     await setup?.stop();
+    rmSync(caDir, { recursive: true, force: true });
   });
 
   const send = (name: string, url: string, hostOverride?: string) =>
@@ -101,6 +107,28 @@ describe("canaries, local mode", () => {
     // Streamed: the headers went out before the reset, so the answer is cut rather than a 502.
     expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(200);
     expect((await send("upstream stalls", setup.url("/stall"))).status).toBe(504);
+  });
+
+  const sendHttps = (name: string, url: string, extra: string[] = []) =>
+    capture(async () => {
+      const answer = await curlVia(tunnelEnv(setup.daemon.proxyUrl, join(caDir, "ca.pem")), url, extra);
+      if (answer.status !== 200) setup.errorBodies.push(answer.body);
+      (ran.local as Record<string, number>)[`https: ${name}`] = answer.status;
+      return answer;
+    });
+
+  it("runs success, 407, 421 and upstream faults for https:// URLs through intercepted tunnels", async () => {
+    const https = `https://localhost:${setup.upstream.port}`;
+    const ok = await sendHttps("success", `${https}/echo/canary?api_key=client-value`);
+    expect(ok.status).toBe(200);
+    // The API echoes what it received; through an intercepted tunnel too, the client gets it scrubbed.
+    expect(findLeaks(setup.canaries, { echo: ok.body })).toEqual([]);
+    expect((await sendHttps("no parameters", "https://no-params.example/echo")).status).toBe(407);
+    expect((await sendHttps("misdirected", `${https}/echo`, ["-H", "Host: no-params.example"])).status).toBe(
+      421,
+    );
+    expect((await sendHttps("upstream refused", `https://localhost:${refusedPort}/echo`)).status).toBe(502);
+    expect((await sendHttps("upstream stalls", `${https}/stall`)).status).toBe(504);
   });
 
   it("no canary in the daemon's output, error bodies, /metrics or exception text", async () => {

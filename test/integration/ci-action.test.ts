@@ -5,7 +5,7 @@
  * background with --role-arn, waits for /healthz and exports http_proxy, through which a later "step"
  * (curl) is answered by a Lambda Invoke signed with the assumed-role keys. Needs `npm run build`.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,8 @@ async function runAction(
   action: Action,
   inputs: Record<string, string>,
   env: Record<string, string>,
+  /** Runs each step through this command (e.g. into a private mount namespace); the script is its last argument. */
+  wrap: string[] = [],
 ): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "ci-action-"));
   const githubEnv = join(dir, "github_env");
@@ -108,7 +110,12 @@ async function runAction(
         stepEnv[k] = String(v).replace(EXPRESSION, (_m, expr: string) => resolve(expr.trim()));
       }
       try {
-        const res = await run("bash", ["-e", "-c", step.run ?? ""], {
+        const [command = "bash", ...args] = [
+          ...wrap,
+          ...(wrap.length ? [] : ["bash", "-e", "-c"]),
+          step.run ?? "",
+        ];
+        const res = await run(command, args, {
           env: {
             ...env,
             ...stepEnv,
@@ -254,6 +261,45 @@ describe("action.yml: running it", () => {
     // Nothing secret in the step output or the daemon's log.
     expect(result.output).not.toContain(oidc.requestToken);
     for (const token of oidc.issued) expect(result.output).not.toContain(token);
+  });
+
+  it("with intercept: the CA goes into the trust store, `env` into GITHUB_ENV, and https:// URLs are signed", async () => {
+    // The trust store is the machine's: each step runs in a private mount namespace whose trust store
+    // directories are fresh tmpfs, so `ca install` really runs update-ca-certificates, on a copy.
+    const unshare = ["unshare", "--mount", ...(process.getuid?.() === 0 ? [] : ["--map-root-user"])];
+    const probe = spawnSync(unshare[0] ?? "unshare", [...unshare.slice(1), "true"]);
+    if (probe.status !== 0 || !existsSync("/usr/sbin/update-ca-certificates")) {
+      console.warn("skipped: needs unshare --mount and update-ca-certificates");
+      return;
+    }
+    const script =
+      'for d in /usr/local/share/ca-certificates /etc/ssl/certs; do mount -t tmpfs tmpfs "$d"; done; exec bash -e -c "$1"';
+    const port = await getFreePort();
+    const result = await runAction(
+      loadAction(),
+      { "function-name": "sign-proxy", address: `127.0.0.1:${port}`, intercept: "true" },
+      { ...baseEnv(), AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "example-secret-key" },
+      [...unshare, "sh", "-c", script, "sh"],
+    );
+    if (result.outputs.pid) pids.push(Number(result.outputs.pid));
+    expect(result.ok, result.output).toBe(true);
+    expect(result.output).toContain("installed ");
+    expect(result.output).toContain("/usr/local/share/ca-certificates/ssm-sign-proxy.crt");
+    const proxy = `http://127.0.0.1:${port}`;
+    expect(result.githubEnv).toMatchObject({
+      http_proxy: proxy,
+      https_proxy: proxy,
+      HTTPS_PROXY: proxy,
+      NODE_USE_ENV_PROXY: "1",
+    });
+    const bundle = readFileSync(result.githubEnv.SSL_CERT_FILE ?? "", "utf8");
+    expect(bundle).toContain(readFileSync(result.githubEnv.NODE_EXTRA_CA_CERTS ?? "", "utf8").trim());
+
+    // A later step: curl with an https:// URL and only the exported variables.
+    const answer = await run("curl", ["-sS", "--max-time", "10", "https://api.example.test/hello"], {
+      env: { PATH: process.env.PATH ?? "", ...result.githubEnv },
+    });
+    expect(answer.stdout).toBe(FAKE_FUNCTION_BODY);
   });
 
   it("without id-token: write, fails the step with the daemon's own explanation", async () => {
