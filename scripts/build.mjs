@@ -1,8 +1,18 @@
-// Bundles the Lambda function and the daemon with esbuild.
-// The Lambda bundle carries its own AWS SDK (pinned, tree-shaken) instead of relying on the runtime's copy.
+// `npm run build`: every artefact, built once.
+// - dist/lambda/index.mjs: the Lambda function (self-contained, target node22 = the nodejs22.x runtime). The
+//   tests run this file; the CDK package deploys a byte copy of it (cdk/dist/assets/lambda/).
+// - dist/standalone/ssm-sign-proxy.mjs: the daemon as one file for hosts without node_modules. The tests run
+//   it; the CDK package ships a byte copy (cdk/dist/assets/standalone/) for the SSM association.
+// - proxy-daemon/dist/: the `ssm-sign-proxy` package (cli.mjs, index.mjs; npm packages left as imports).
+// - cdk/dist/: the `ssm-sign-proxy-cdk` package (index.mjs; aws-cdk-lib and constructs left as imports).
+// - .d.ts for both packages (scripts/declarations.mjs), unless --bundles-only (cdk.json's quick rebuild).
+// Entry points only: a new source file under lambda/, proxy-daemon/ or cdk/ needs no change here.
 
-import { mkdir } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { build } from "esbuild";
+import { emitDeclarations } from "./declarations.mjs";
+
+const bundlesOnly = process.argv.includes("--bundles-only");
 
 // SDK v3 and a few dependencies still call require() for Node built-ins; in an ESM bundle that needs a real require.
 const requireBanner =
@@ -19,20 +29,24 @@ const common = {
   logLevel: "warning",
 };
 
+// Nothing stale may ride along into a package or an asset (dist/proxy-daemon/ is the pre-workspace layout).
+const stale = ["dist/lambda", "dist/standalone", "dist/proxy-daemon", "cdk/dist/assets"];
+if (!bundlesOnly) stale.push("proxy-daemon/dist", "cdk/dist");
+await Promise.all(stale.map((dir) => rm(dir, { recursive: true, force: true })));
 await mkdir("dist", { recursive: true });
 await Promise.all([
   build({
     ...common,
-    target: "node20",
+    // The function runs on nodejs22.x only; it is built for that runtime (and the tests run it on this Node).
+    target: "node22",
     entryPoints: ["lambda/index.ts"],
     outfile: "dist/lambda/index.mjs",
-    metafile: false,
   }),
   build({
     ...common,
     target: "node20",
     entryPoints: { cli: "proxy-daemon/cli/main.ts", index: "proxy-daemon/index.ts" },
-    outdir: "dist/proxy-daemon",
+    outdir: "proxy-daemon/dist",
     outExtension: { ".js": ".mjs" },
     // The daemon is installed with its dependencies; bundling only our own modules keeps pino, undici and
     // the SDK loadable the way their authors ship them (pino-pretty, for one, is resolved at run time).
@@ -46,4 +60,23 @@ await Promise.all([
     outfile: "dist/standalone/ssm-sign-proxy.mjs",
     external: ["pino-pretty"],
   }),
+  // The constructs, compiled (no TypeScript loader needed at the consumer), readable in stack traces.
+  build({
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    entryPoints: ["cdk/index.ts"],
+    outfile: "cdk/dist/index.mjs",
+    packages: "external",
+  }),
 ]);
+
+// Byte copies, not rebuilds: what the constructs deploy is what the tests ran (test/cdk/stack-assets.test.ts).
+await Promise.all([
+  cp("dist/lambda", "cdk/dist/assets/lambda", { recursive: true }),
+  cp("dist/standalone/ssm-sign-proxy.mjs", "cdk/dist/assets/standalone/ssm-sign-proxy.mjs"),
+]);
+
+if (!bundlesOnly) emitDeclarations();

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import {
   ArnFormat,
   Aws,
@@ -6,7 +8,6 @@ import {
   type aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
-  aws_lambda_nodejs as nodejs,
   RemovalPolicy,
   Stack,
 } from "aws-cdk-lib";
@@ -14,7 +15,7 @@ import { Construct } from "constructs";
 import type { IInvokeGrantor } from "./invoke-grantor";
 import { ParameterKey } from "./parameter-key";
 import { normalizeParameterPrefix } from "./parameter-prefix";
-import { LAMBDA_ENTRY, LOCK_FILE, PROJECT_ROOT } from "./paths";
+import { LAMBDA_ASSET_DIR, MissingBuildError } from "./paths";
 
 export const DEFAULT_PARAMETER_PREFIX = "sign-proxy";
 
@@ -26,10 +27,6 @@ const DEFAULT_TIMEOUT = Duration.seconds(30);
 // The upstream request must give up before Lambda kills the invocation, so the caller sees a 504 it can
 // understand instead of a bare Lambda timeout.
 const UPSTREAM_DEADLINE_MARGIN = Duration.seconds(5);
-
-// SDK v3 and a few dependencies still call require() for Node built-ins; an ESM bundle needs a real one.
-const REQUIRE_BANNER =
-  "import { createRequire as __ssmSignProxyCreateRequire } from 'node:module'; const require = __ssmSignProxyCreateRequire(import.meta.url);";
 
 export interface SignProxyProps {
   /**
@@ -66,10 +63,10 @@ export interface SignProxyProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * The function's entry file.
-   * @default - lambda/index.ts of this package
+   * A folder holding the function's code (`index.mjs` exporting `handler`), deployed as it is.
+   * @default - the bundle built by `npm run build` and tested by `npm test`, shipped inside this package
    */
-  readonly entry?: string;
+  readonly codeDirectory?: string;
 }
 
 /**
@@ -77,7 +74,7 @@ export interface SignProxyProps {
  * request over HTTPS. Least privilege by default; hand out invoke rights with `grantInvoke()` or `invokePolicy`.
  */
 export class SignProxy extends Construct implements IInvokeGrantor {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** The parameter prefix without slashes. */
@@ -96,6 +93,12 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     this.parameterKey = keyChoice.bind(this);
     this.putParameterKeyId = keyChoice.putParameterKeyId();
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+    const codeDirectory = props.codeDirectory ?? LAMBDA_ASSET_DIR;
+    if (!existsSync(join(codeDirectory, "index.mjs"))) {
+      throw new MissingBuildError(
+        `the function bundle ${join(codeDirectory, "index.mjs")} does not exist; run \`npm run build\` first (it writes dist/lambda/index.mjs and copies it there).`,
+      );
+    }
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -141,11 +144,11 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     };
     if (props.cacheTtl) environment.SSM_SIGN_PROXY_CACHE_TTL = String(props.cacheTtl.toSeconds());
 
-    this.function = new nodejs.NodejsFunction(this, "Function", {
-      entry: props.entry ?? LAMBDA_ENTRY,
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
+    // The prebuilt bundle, not a fresh esbuild run: what is deployed is byte for byte what the tests ran
+    // (test/cdk/stack-asset.test.ts), and a consumer of the package needs neither esbuild nor a lock file.
+    this.function = new lambda.Function(this, "Function", {
+      code: lambda.Code.fromAsset(codeDirectory),
+      handler: "index.handler",
       functionName: props.functionName,
       description: "ssm-sign-proxy: attaches Parameter Store tokens to HTTP requests and forwards them",
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -155,18 +158,6 @@ export class SignProxy extends Construct implements IInvokeGrantor {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: "node22",
-        minify: true,
-        sourceMap: false,
-        // Pin the SDK we test against instead of the runtime's copy, which changes under us.
-        bundleAwsSDK: true,
-        banner: REQUIRE_BANNER,
-        mainFields: ["module", "main"],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-      },
     });
 
     // Lambda makes the function depend on the role and its policy; the policy already references the role,

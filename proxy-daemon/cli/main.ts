@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-/** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
-import { version } from "../../package.json";
 import { createLogger } from "../observe/logger";
+/** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
+import { version } from "../package.json";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
 
