@@ -6,7 +6,10 @@
  * (curl) is answered by a Lambda Invoke signed with the assumed-role keys. Needs `npm run build`.
  */
 import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -266,5 +269,140 @@ describe("action.yml: running it", () => {
     expect(result.output).toContain("the daemon exited during start-up");
     expect(result.output).toContain('add "permissions: id-token: write" to the job');
     expect(result.githubEnv).toEqual({});
+  });
+});
+
+/** A GitHub release's download folder on loopback: GET /<name> answers files[name], anything else 404. */
+async function startReleaseServer(files: Record<string, Buffer | string>) {
+  const requested: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const name = (req.url ?? "/").slice(1);
+    requested.push(name);
+    const body = files[name];
+    if (body === undefined) {
+      res.writeHead(404).end("Not Found");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requested,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("action.yml: version input (a GitHub release, never the npm registry)", () => {
+  const daemon = existsSync(BUNDLE) ? readFileSync(BUNDLE) : Buffer.alloc(0);
+  const sha256 = createHash("sha256").update(daemon).digest("hex");
+  const sums = `${"0".repeat(64)}  ssm-sign-proxy-0.1.0.tgz\n${sha256}  ssm-sign-proxy.mjs\n`;
+  const pids: number[] = [];
+  let release: Awaited<ReturnType<typeof startReleaseServer>>;
+  let tampered: Awaited<ReturnType<typeof startReleaseServer>>;
+  let lambda: InvokeRecorder;
+
+  beforeAll(async () => {
+    lambda = await startInvokeRecorder();
+    release = await startReleaseServer({ "ssm-sign-proxy.mjs": daemon, SHA256SUMS: sums });
+    const changed = Buffer.concat([daemon, Buffer.from("\nprocess.exit(0);\n")]);
+    tampered = await startReleaseServer({ "ssm-sign-proxy.mjs": changed, SHA256SUMS: sums });
+  });
+
+  afterAll(async () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+    await release?.stop();
+    await tampered?.stop();
+    await lambda?.stop();
+  });
+
+  // Static keys (no role-arn): the daemon's start-up check invokes the recorder.
+  const env = () => ({
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "example",
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+  });
+
+  /** Where the action put the download: RUNNER_TEMP (the runner's scratch folder) / ssm-sign-proxy-VERSION. */
+  const downloadedDaemon = () => join(scratchDirs.at(-1) ?? "", "ssm-sign-proxy-0.1.0", "ssm-sign-proxy.mjs");
+
+  it("downloads the release's ssm-sign-proxy.mjs, checks it against SHA256SUMS and runs it", async () => {
+    const port = await getFreePort();
+    const result = await runAction(
+      loadAction(),
+      {
+        "function-name": "sign-proxy",
+        version: "v0.1.0",
+        "release-url": release.url,
+        address: `127.0.0.1:${port}`,
+      },
+      env(),
+    );
+    if (result.outputs.pid) pids.push(Number(result.outputs.pid));
+    expect(result.ok, result.output).toBe(true);
+    expect(release.requested).toEqual(["ssm-sign-proxy.mjs", "SHA256SUMS"]);
+    expect(result.output).toContain(`Verified ssm-sign-proxy.mjs of release 0.1.0 (${sha256})`);
+    const file = downloadedDaemon();
+    expect(readFileSync(file).equals(daemon)).toBe(true);
+    const cmdline = readFileSync(`/proc/${result.outputs.pid}/cmdline`, "utf8").split("\0");
+    expect(cmdline).toContain(file);
+    expect(result.githubEnv.http_proxy).toBe(`http://127.0.0.1:${port}`);
+  });
+
+  it("refuses to run a download that does not match SHA256SUMS", async () => {
+    const port = await getFreePort();
+    const result = await runAction(
+      loadAction(),
+      {
+        "function-name": "sign-proxy",
+        version: "0.1.0",
+        "release-url": tampered.url,
+        address: `127.0.0.1:${port}`,
+      },
+      env(),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain(
+      "ssm-sign-proxy.mjs of release 0.1.0 does not match its SHA-256; refusing to run it",
+    );
+    expect(result.githubEnv).toEqual({});
+  });
+
+  it("with sha256, checks against that pin instead of the release's own list", async () => {
+    const port = await getFreePort();
+    const listsBefore = release.requested.filter((name) => name === "SHA256SUMS").length;
+    const result = await runAction(
+      loadAction(),
+      {
+        "function-name": "sign-proxy",
+        version: "0.1.0",
+        sha256: "f".repeat(64),
+        "release-url": release.url,
+        address: `127.0.0.1:${port}`,
+      },
+      env(),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("does not match its SHA-256");
+    expect(release.requested.filter((name) => name === "SHA256SUMS")).toHaveLength(listsBefore);
+    expect(existsSync(downloadedDaemon())).toBe(false);
+  });
+
+  it("refuses a version that is not a release version", async () => {
+    const result = await runAction(loadAction(), { "function-name": "sign-proxy", version: "latest" }, env());
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("version 'latest' is not a release version such as 0.2.0 or v0.2.0");
+    expect(release.requested.filter((name) => name === "latest")).toEqual([]);
   });
 });
