@@ -3,7 +3,9 @@
  * expressions out of scripts, and, run step by step like the runner does (a tiny runner below: inputs and
  * step outputs substituted into `env:`, GITHUB_ENV/GITHUB_OUTPUT files), starts the built daemon in the
  * background with --role-arn, waits for /healthz and exports http_proxy, through which a later "step"
- * (curl) is answered by a Lambda Invoke signed with the assumed-role keys. Needs `npm run build`.
+ * (curl) is answered by a Lambda Invoke signed with the assumed-role keys. With `version:`, the action and
+ * the CircleCI example in docs/keyless-ci.md download the standalone daemon from a (local) GitHub release and
+ * refuse it unless its SHA-256 matches. Needs `npm run build`.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -404,5 +406,70 @@ describe("action.yml: version input (a GitHub release, never the npm registry)",
     expect(result.ok).toBe(false);
     expect(result.output).toContain("version 'latest' is not a release version such as 0.2.0 or v0.2.0");
     expect(release.requested.filter((name) => name === "latest")).toEqual([]);
+  });
+});
+
+describe("docs/keyless-ci.md: the CircleCI example's download step", () => {
+  interface CircleStep {
+    run?: string | { name?: string; command?: string; background?: boolean };
+  }
+  const docs = readFileSync(join(REPO_ROOT, "docs/keyless-ci.md"), "utf8");
+  const section = docs.slice(docs.indexOf("#### CircleCI"));
+  const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const config = JSON.parse(
+    execFileSync("python3", ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], {
+      input: yamlBlock,
+      encoding: "utf8",
+    }),
+  ) as { jobs: Record<string, { steps: (CircleStep | string)[] }> };
+  const steps = Object.values(config.jobs).flatMap((job) => job.steps);
+  const command = (name: string) =>
+    steps
+      .map((step) => (typeof step === "object" && typeof step.run === "object" ? step.run : undefined))
+      .find((run) => run?.name === name)?.command ?? "";
+  const daemon = existsSync(BUNDLE) ? readFileSync(BUNDLE) : Buffer.alloc(0);
+  const sums = `${createHash("sha256").update(daemon).digest("hex")}  ssm-sign-proxy.mjs\n`;
+
+  /** The step's shell text with its release URL pointed at `url`, run in a fresh folder like a job's. */
+  async function download(url: string) {
+    const script = command("Download ssm-sign-proxy").replace(/^base=.*$/m, `base="${url}"`);
+    expect(script).toContain(`base="${url}"`);
+    const dir = mkdtempSync(join(tmpdir(), "circleci-job-"));
+    scratchDirs.push(dir);
+    const result = await run("bash", ["-eo", "pipefail", "-c", script], { cwd: dir }).then(
+      (ok) => ({ code: 0, output: ok.stdout + ok.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        output: error.stdout + error.stderr,
+      }),
+    );
+    return { ...result, dir };
+  }
+
+  it("downloads ssm-sign-proxy.mjs and SHA256SUMS with curl and passes sha256sum -c", async () => {
+    const release = await startReleaseServer({ "ssm-sign-proxy.mjs": daemon, SHA256SUMS: sums });
+    try {
+      const result = await download(release.url);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain("ssm-sign-proxy.mjs: OK");
+      expect(readFileSync(join(result.dir, "ssm-sign-proxy.mjs")).equals(daemon)).toBe(true);
+    } finally {
+      await release.stop();
+    }
+    // The background step runs the file just checked, not a registry package.
+    expect(command("ssm-sign-proxy")).toMatch(/ node ssm-sign-proxy\.mjs /);
+    expect(yamlBlock).not.toContain("npx");
+  });
+
+  it("fails the step when the download does not match SHA256SUMS", async () => {
+    const changed = Buffer.concat([daemon, Buffer.from("\n// changed\n")]);
+    const release = await startReleaseServer({ "ssm-sign-proxy.mjs": changed, SHA256SUMS: sums });
+    try {
+      const result = await download(release.url);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain("did NOT match");
+    } finally {
+      await release.stop();
+    }
   });
 });
