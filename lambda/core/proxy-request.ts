@@ -6,6 +6,7 @@
  * the single-value form, and expects the result in the same form: a mismatch makes it answer 502.
  * Query keys and values arrive still percent-encoded, exactly as the client sent them.
  */
+import type { UpstreamHost } from "./host-key";
 
 /** Who called, as the daemon saw it. Our addition to ALB's `requestContext`; used only for the audit log. */
 export interface CallerContext {
@@ -81,6 +82,15 @@ export interface ProxyRequest {
   query: QueryPairs;
   headers: HeaderPairs;
   body: Buffer;
+}
+
+/**
+ * A request on its way into the signing core (lambda/handler/core.ts): the API to call, parsed once by whoever
+ * decoded the request, and who asked (for the audit log only).
+ */
+export interface SignRequest extends ProxyRequest {
+  host: UpstreamHost;
+  caller?: CallerContext;
 }
 
 /** A response on its way back: status, raw header pairs and exact body bytes. */

@@ -23,6 +23,7 @@ export const REFUSAL_STATUS = {
   "body-incomplete": 400,
   "body-type-unsupported": 400,
   "method-not-allowed": 405,
+  "page-not-found": 404,
   "connect-refused": 405,
   "request-timeout": 408,
   "body-too-large": 413,
@@ -44,7 +45,6 @@ export const REFUSAL_STATUS = {
   "upstream-tls-failed": 502,
   "upstream-reset": 502,
   "upstream-too-large": 502,
-  "upstream-invalid": 502,
   "upstream-timeout": 504,
   // The daemon's signer (Lambda Invoke or the in-process function).
   "signer-not-ready": 503,
@@ -69,6 +69,23 @@ export interface Refusal {
   readonly message: string;
   /** Extra response headers, e.g. Retry-After or Proxy-Authenticate. */
   readonly headers?: HeaderPairs;
+}
+
+/** The code of an own answer, read from its marker; undefined for a relayed answer or an unknown value. */
+export function refusalCodeOf(headers: HeaderPairs): RefusalCode | undefined {
+  for (const [name, value] of headers) {
+    if (name.length === ERROR_MARKER.length && name.toLowerCase() === ERROR_MARKER) {
+      return Object.hasOwn(REFUSAL_STATUS, value) ? (value as RefusalCode) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A relayed answer (the API's own) never carries our marker: an upstream must not pass for the proxy. */
+export function withoutMarker(headers: HeaderPairs): HeaderPairs {
+  return headers.filter(
+    ([name]) => name.length !== ERROR_MARKER.length || name.toLowerCase() !== ERROR_MARKER,
+  );
 }
 
 export function refuse(code: RefusalCode, message: string, headers?: HeaderPairs): Refusal {

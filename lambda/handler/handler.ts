@@ -1,182 +1,90 @@
 /**
- * The function: ALB event in, ALB result out. Composes the pure parts (codec, host key, rules, signer, header
- * filter) with the two I/O edges (parameter source behind a cache, upstream client). Never throws: every failure
- * is an answer with a status and a one-line reason.
+ * The function: ALB/Invoke event in, ALB result out. A thin adapter around the signing core (core.ts): decode the
+ * event and parse its Host once, call the core, encode the answer in the form the event came in. Never throws.
  */
-
-import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { isHostError, parseHost } from "../core/host-key";
-import type { AlbResult, InvocationContext, ProxyResponse } from "../core/proxy-request";
-import { ExpirableCache } from "../parameters/expirable-cache";
-import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
-import { type ParameterSource, ParameterSourceError } from "../parameters/parameter-source";
-import { applyRules } from "../signing/signer";
-import { type ParsedRules, parseRules } from "../signing/signing-rules";
-import { isUpstreamFailure, sendUpstream } from "../upstream/upstream-client";
+import { ALB_MAX_BODY, INVOKE_MAX_BODY } from "../core/limits";
+import type { AlbResult, InvocationContext, SignRequest } from "../core/proxy-request";
+import { type Refusal, refusalResponse, refuse } from "../core/refusal";
 import { decodeEvent, encodeResult, isCodecError } from "../wire/event-codec";
-import { textResponse } from "./local-responses";
-import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
+import { createSigningCore, type SigningCoreOptions } from "./core";
+import { type RequestLogLine, stdoutSink } from "./request-log";
 
-export interface HandlerOptions {
-  source: ParameterSource;
-  /** Parameter name prefix (`SSM_SIGN_PROXY_PREFIX`); slashes around it are tolerated. @default "" */
-  prefix?: string;
-  /** How long a host's parameters are trusted before re-reading. @default 300 */
-  cacheTtlSeconds?: number;
-  /** How long "no parameters for this host" is remembered. @default 30 */
-  negativeCacheTtlSeconds?: number;
+export interface HandlerOptions extends SigningCoreOptions {
   /** Upstream timeout. @default the invocation's remaining time less 1 s, else 25 s */
   timeoutSeconds?: number;
-  /** Where the per-request JSON line goes. @default stdout */
-  log?: LogSink;
 }
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<AlbResult>;
 
-/** Lambda's synchronous response limit (6 MB) less room for headers, before base64's 4/3 growth. */
-const INVOKE_MAX_BODY = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
-/** ALB accepts at most 1 MB from a Lambda target. */
-const ALB_MAX_BODY = Math.floor(((1024 * 1024 - 16 * 1024) * 3) / 4);
 const DEFAULT_TIMEOUT_MS = 25_000;
-
-/** SDK retries have already backed off inside the invocation; the client may try again right away. */
-const THROTTLED_RETRY_AFTER_SECONDS = "1";
 
 function cameThroughAlb(event: unknown): boolean {
   const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
   return typeof context === "object" && context !== null && context.elb !== undefined;
 }
 
-export function createHandler(options: HandlerOptions): Handler {
-  const prefix = normalizePrefix(options.prefix);
-  const log = options.log ?? stdoutSink;
-  const cache = new ExpirableCache<string, ParsedRules>({
-    ttlMs: (options.cacheTtlSeconds ?? 300) * 1000,
-    negativeTtlMs: (options.negativeCacheTtlSeconds ?? 30) * 1000,
-    isNegative: (parsed) => parsed.rules.kinds.length === 0,
-  });
+/** The upstream deadline: the configured timeout, but always inside the invocation's own. */
+export function upstreamTimeoutMs(timeoutSeconds: number | undefined, context?: InvocationContext): number {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+    const configured = timeoutSeconds * 1000;
+    return remaining !== undefined ? Math.max(100, Math.min(configured, remaining - 500)) : configured;
+  }
+  return remaining !== undefined ? Math.max(100, remaining - 1000) : DEFAULT_TIMEOUT_MS;
+}
 
-  function timeoutMs(context?: InvocationContext): number {
-    if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
-      const configured = options.timeoutSeconds * 1000;
-      const remaining = context?.getRemainingTimeInMillis?.();
-      return remaining !== undefined ? Math.max(100, Math.min(configured, remaining - 500)) : configured;
-    }
-    const remaining = context?.getRemainingTimeInMillis?.();
-    return remaining !== undefined ? Math.max(100, remaining - 1000) : DEFAULT_TIMEOUT_MS;
+export function createHandler(options: HandlerOptions): Handler {
+  const sign = createSigningCore(options);
+  const log = options.log ?? stdoutSink;
+
+  /** Refused before the core runs (the event or its Host): the adapter writes the request line itself. */
+  function refused(refusal: Refusal, multiValue: boolean, line: RequestLogLine, started: number): AlbResult {
+    line.level = "warn";
+    line.error = refusal.message;
+    line.code = refusal.code;
+    line.status = refusal.status;
+    line.totalMs = Math.round((performance.now() - started) * 10) / 10;
+    log(line as unknown as Record<string, unknown>);
+    return encodeResult(refusalResponse(refusal), multiValue);
   }
 
   return async function handler(event, context) {
     const started = performance.now();
-    const multiValueGuess = typeof event === "object" && event !== null && "multiValueHeaders" in event;
     const decoded = decodeEvent(event);
     const line: RequestLogLine = { level: "info", msg: "request", status: 0, totalMs: 0 };
     if (context?.awsRequestId) line.requestId = context.awsRequestId;
-    const finish = (response: ProxyResponse, multiValue: boolean): AlbResult => {
-      line.status = response.statusCode;
-      line.totalMs = Math.round((performance.now() - started) * 10) / 10;
-      log({ ...line });
-      return encodeResult(response, multiValue);
-    };
-
     if (isCodecError(decoded)) {
-      line.level = "warn";
-      line.error = decoded.message;
-      return finish(textResponse(400, `bad request event: ${decoded.message}`), multiValueGuess);
+      const multiValueGuess = typeof event === "object" && event !== null && "multiValueHeaders" in event;
+      return refused(
+        refuse("bad-event", `bad request event: ${decoded.message}`),
+        multiValueGuess,
+        line,
+        started,
+      );
     }
-    const { multiValue } = decoded;
-    line.method = decoded.method;
-    line.path = decoded.path;
-    if (decoded.caller) line.caller = decoded.caller;
-
-    const hostHeader = decoded.headers.find(([name]) => name.toLowerCase() === "host")?.[1];
-    const host = parseHost(hostHeader);
+    const host = parseHost(decoded.headers.find(([name]) => name.toLowerCase() === "host")?.[1]);
     if (isHostError(host)) {
-      line.level = "warn";
-      line.error = host.message;
-      return finish(textResponse(400, host.message), multiValue);
+      line.method = decoded.method;
+      line.path = decoded.path;
+      if (decoded.caller) line.caller = decoded.caller;
+      return refused(refuse("host-invalid", host.message), decoded.multiValue, line, started);
     }
-    line.host = host.authority;
-
-    // ALB health checks (if a target group enables them) get a cheap answer without touching SSM.
-    if (
-      decoded.headers.some(([n, v]) => n.toLowerCase() === "user-agent" && v.startsWith("ELB-HealthChecker/"))
-    ) {
-      return finish(textResponse(200, "ok"), multiValue);
-    }
-
-    const path = hostPath(prefix, host.key);
-    const reserved = reservedFirstSegment(path);
-    if (reserved !== undefined) {
-      return finish(
-        textResponse(
-          407,
-          `no parameters can exist for host ${host.authority}: Parameter Store names cannot begin with "aws" or "ssm" ` +
-            `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
-        ),
-        multiValue,
-      );
-    }
-    let parsed: ParsedRules;
-    try {
-      const cached = await cache.get(host.key, async () => {
-        const result = parseRules(path, await options.source.getParametersByPath(path));
-        for (const ignored of result.ignored) {
-          log({ level: "warn", msg: "parameter ignored", parameter: ignored.name, reason: ignored.reason });
-        }
-        return result;
-      });
-      line.cache = cached.outcome;
-      if (cached.outcome === "stale") {
-        const reason = cached.error instanceof Error ? cached.error.message : "unknown error";
-        log({ level: "warn", msg: "serving stale parameters after a failed reload", host: host.key, reason });
-      }
-      parsed = cached.value;
-    } catch (error) {
-      line.level = "error";
-      if (error instanceof ParameterSourceError) {
-        line.error = error.message;
-        if (error.failure === "throttled") {
-          return finish(
-            textResponse(503, `${error.message}; retry shortly`, [
-              ["retry-after", THROTTLED_RETRY_AFTER_SECONDS],
-            ]),
-            multiValue,
-          );
-        }
-        return finish(textResponse(502, error.message), multiValue);
-      }
-      line.error = "parameter source failed";
-      return finish(textResponse(502, `reading parameters under ${path} failed`), multiValue);
-    }
-
-    if (parsed.rules.kinds.length === 0) {
-      return finish(
-        textResponse(
-          407,
-          `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
-        ),
-        multiValue,
-      );
-    }
-    line.applied = parsed.rules.kinds;
-
-    const signed = applyRules(
-      { ...decoded, headers: requestHeadersForUpstream(decoded.headers) },
-      parsed.rules,
-    );
-    // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
-    const maxResponseBytes = cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY;
-    const upstreamStarted = performance.now();
-    const response = await sendUpstream(host, signed, { timeoutMs: timeoutMs(context), maxResponseBytes });
-    line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
-    if (isUpstreamFailure(response)) {
-      line.level = "warn";
-      line.error = response.message;
-      const status =
-        response.failure === "timeout" ? 504 : response.failure === "forbidden-address" ? 403 : 502;
-      return finish(textResponse(status, response.message), multiValue);
-    }
-    return finish({ ...response, headers: responseHeadersForClient(response.headers) }, multiValue);
+    const request: SignRequest = {
+      method: decoded.method,
+      host,
+      path: decoded.path,
+      query: decoded.query,
+      headers: decoded.headers,
+      body: decoded.body,
+    };
+    if (decoded.caller) request.caller = decoded.caller;
+    const response = await sign(request, {
+      timeoutMs: upstreamTimeoutMs(options.timeoutSeconds, context),
+      // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
+      maxResponseBytes: cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY,
+      ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
+    });
+    return encodeResult(response, decoded.multiValue);
   };
 }

@@ -3,6 +3,7 @@
  * Only names, sizes and timings: no parameter value, no rewritten path, no query string ever goes in here.
  */
 import type { CallerContext } from "../core/proxy-request";
+import type { RefusalCode } from "../core/refusal";
 import type { CacheOutcome } from "../parameters/expirable-cache";
 import type { SigningKind } from "../signing/signing-rules";
 
@@ -15,6 +16,8 @@ export interface RequestLogLine {
   /** The path as the client sent it, without its query. */
   path?: string;
   status: number;
+  /** The refusal code of an own answer (the marker's value); absent when the API's answer is relayed. */
+  code?: RefusalCode;
   upstreamMs?: number;
   totalMs: number;
   cache?: CacheOutcome;

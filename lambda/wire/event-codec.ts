@@ -171,7 +171,7 @@ export function decodeEvent(event: unknown): DecodedEvent | CodecError {
 }
 
 /** Content-coded bodies must stay bytes: a text round trip would corrupt them. */
-function mustBase64(res: ProxyResponse): boolean {
+export function mustBase64(res: ProxyResponse): boolean {
   if (res.body.length === 0) return false;
   for (const [name, value] of res.headers) {
     if (name.toLowerCase() === "content-encoding" && value.trim().toLowerCase() !== "identity") return true;

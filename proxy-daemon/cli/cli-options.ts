@@ -3,6 +3,7 @@
  * Pure: no I/O. Flags win over environment variables.
  */
 
+import { INVOKE_MAX_BODY } from "../../lambda/core/limits";
 import { DEFAULT_AUDIENCE } from "../credentials/github-id-token";
 import { type AllowList, parseAllowList } from "../http/access-control";
 import { type ListenAddress, parseListenAddress } from "./listen-address";
@@ -10,13 +11,8 @@ import { type ListenAddress, parseListenAddress } from "./listen-address";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/**
- * Lambda's synchronous Invoke payload limit is 6 MB (6,291,456 bytes). The body travels base64-encoded
- * (4/3 larger) inside a JSON event next to headers and query; 64 KiB is kept for those.
- */
-export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-export const EVENT_OVERHEAD_RESERVE = 64 * 1024;
-export const DEFAULT_MAX_BODY = Math.floor(((LAMBDA_PAYLOAD_LIMIT - EVENT_OVERHEAD_RESERVE) * 3) / 4);
+/** What fits a 6 MB Invoke after base64, with room for the rest of the event (lambda/core/limits.ts). */
+export const DEFAULT_MAX_BODY = INVOKE_MAX_BODY;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_ADDRESS = "127.0.0.1:8000";
 

@@ -6,19 +6,30 @@
  */
 import { hostname } from "node:os";
 import { Dispatcher } from "undici";
-import { isHostError, parseHost } from "../../lambda/core/host-key";
+import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
-import { type DaemonError, daemonError, errorResponse } from "../http/error-responses";
+import {
+  isRefusal,
+  type Refusal,
+  type RefusalCode,
+  refusalCodeOf,
+  refusalResponse,
+  refuse,
+} from "../../lambda/core/refusal";
 import { splitPathAndQuery } from "../http/request-target";
 import { exchange } from "../http/signing-exchange";
 import { type ResolvedSigner, type SignerOptions, setUpSigner } from "./signer-setup";
 
-/** The signer refused to sign (407: no parameters for the host); `message` says which parameter to create. */
+/**
+ * The signer refused to sign (407: no parameters for the host); `message` says which parameter to create and
+ * `code` is the refusal code (the `x-ssm-sign-proxy-error` value), e.g. `no-parameters`.
+ */
 export class SigningError extends Error {
   override readonly name = "SigningError";
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: RefusalCode,
   ) {
     super(message);
   }
@@ -26,7 +37,7 @@ export class SigningError extends Error {
 
 type Body = Dispatcher.DispatchOptions["body"];
 
-async function collectBody(body: Body, maxBytes: number): Promise<Buffer | DaemonError> {
+async function collectBody(body: Body, maxBytes: number): Promise<Buffer | Refusal> {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (typeof body === "string") return Buffer.from(body, "utf8");
   if (body instanceof Uint8Array) return Buffer.from(body);
@@ -37,12 +48,12 @@ async function collectBody(body: Body, maxBytes: number): Promise<Buffer | Daemo
       const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
       size += buf.length;
       if (size > maxBytes)
-        return daemonError(413, `request body is over the maxBodyBytes limit of ${maxBytes} bytes`);
+        return refuse("body-too-large", `request body is over the maxBodyBytes limit of ${maxBytes} bytes`);
       chunks.push(buf);
     }
     return Buffer.concat(chunks, size);
   }
-  return daemonError(400, "unsupported request body type: use a string, bytes or a stream");
+  return refuse("body-type-unsupported", "unsupported request body type: use a string, bytes or a stream");
 }
 
 function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPairs {
@@ -73,27 +84,25 @@ function headerPairs(headers: Dispatcher.DispatchOptions["headers"]): HeaderPair
 }
 
 /** Where a dispatched request goes: `origin` + `path`. Only http(s) URLs name an API the signer can call. */
-function targetOf(
-  opts: Dispatcher.DispatchOptions,
-): { authority: string; pathAndQuery: string } | DaemonError {
+function targetOf(opts: Dispatcher.DispatchOptions): { host: UpstreamHost; pathAndQuery: string } | Refusal {
   let origin: URL;
   try {
     origin = new URL(String(opts.origin ?? ""));
   } catch {
-    return daemonError(400, `invalid origin ${JSON.stringify(String(opts.origin ?? ""))}`);
+    return refuse("request-target-invalid", `invalid origin ${JSON.stringify(String(opts.origin ?? ""))}`);
   }
   if (origin.protocol !== "http:" && origin.protocol !== "https:") {
-    return daemonError(
-      400,
+    return refuse(
+      "scheme-unsupported",
       `unsupported URL scheme ${origin.protocol}: only http:// and https:// URLs can be signed`,
     );
   }
   if (origin.username || origin.password)
-    return daemonError(400, "URLs with userinfo are refused; put credentials in Parameter Store");
+    return refuse("userinfo-refused", "URLs with userinfo are refused; put credentials in Parameter Store");
   // URL drops the scheme's default port (80/443): either way the signer's default, HTTPS on 443.
   const host = parseHost(origin.host);
-  if (isHostError(host)) return daemonError(400, host.message);
-  return { authority: host.authority, pathAndQuery: opts.path || "/" };
+  if (isHostError(host)) return refuse("host-invalid", host.message);
+  return { host, pathAndQuery: opts.path || "/" };
 }
 
 /** The controller the newer (undici 7) handler API expects; our responses arrive whole, so pause is a no-op. */
@@ -147,7 +156,7 @@ export class SigningDispatcher extends Dispatcher {
       else handler.onResponseError?.(controller, err);
     };
     try {
-      if (this.#closed) throw new SigningError(503, "the signing dispatcher is closed");
+      if (this.#closed) throw new SigningError(503, "the signing dispatcher is closed", "signer-unavailable");
       if (legacy) handler.onConnect?.((err?: Error) => abort.abort(err ?? new Error("aborted")));
       else handler.onRequestStart?.(controller, {});
       const response = await this.#respond(opts, abort.signal);
@@ -155,7 +164,10 @@ export class SigningDispatcher extends Dispatcher {
         throw abort.signal.reason instanceof Error ? abort.signal.reason : new Error("aborted");
       // fetch turns any 407 into a bare "fetch failed" (Fetch standard, HTTP-network-or-cache fetch step 15);
       // as an error the reason survives, as `cause` with fetch and as the rejection with undici.request.
-      if (response.statusCode === 407) throw new SigningError(407, response.body.toString("utf8").trim());
+      if (response.statusCode === 407) {
+        const code = refusalCodeOf(response.headers);
+        throw new SigningError(407, response.body.toString("utf8").trim(), code);
+      }
       this.#deliver(opts, handler, controller, legacy, response);
     } catch (err) {
       fail(err instanceof Error ? err : new Error(String(err)));
@@ -165,14 +177,14 @@ export class SigningDispatcher extends Dispatcher {
   async #respond(opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<ProxyResponse> {
     const signer = await this.#signer;
     const target = targetOf(opts);
-    if ("status" in target) return errorResponse(target);
+    if (isRefusal(target)) return refusalResponse(target);
     const body = await collectBody(opts.body, signer.maxBodyBytes);
-    if (!Buffer.isBuffer(body)) return errorResponse(body);
+    if (!Buffer.isBuffer(body)) return refusalResponse(body);
     const { path, query } = splitPathAndQuery(target.pathAndQuery);
-    return exchange(
+    const answer = await exchange(
       {
         method: opts.method,
-        authority: target.authority,
+        host: target.host,
         path,
         query,
         headers: headerPairs(opts.headers),
@@ -181,6 +193,7 @@ export class SigningDispatcher extends Dispatcher {
       { invoker: signer.invoker, timeoutMs: signer.timeoutSeconds * 1000, caller: { ...this.#caller } },
       signal,
     );
+    return isRefusal(answer) ? refusalResponse(answer) : answer;
   }
 
   #deliver(

@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BlockList, isIP } from "node:net";
-import { type DaemonError, daemonError } from "./error-responses";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 
 export interface AllowList {
   /** The CIDRs as given, for the start-up log line. */
@@ -60,8 +60,11 @@ export function isAllowed(allow: AllowList, remoteAddress: string | undefined): 
   return allow.list.check(address, family === 6 ? "ipv6" : "ipv4");
 }
 
-export function forbiddenClient(remoteAddress: string | undefined): DaemonError {
-  return daemonError(403, `client ${remoteAddress ?? "(unknown)"} is not in the daemon's --allow list`);
+export function forbiddenClient(remoteAddress: string | undefined): Refusal {
+  return refuse(
+    "client-not-allowed",
+    `client ${remoteAddress ?? "(unknown)"} is not in the daemon's --allow list`,
+  );
 }
 
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
@@ -70,16 +73,20 @@ const digest = (value: string): Buffer => createHash("sha256").update(value, "ut
 export function checkProxyToken(
   expected: string,
   proxyAuthorization: string | undefined,
-): DaemonError | undefined {
+): Refusal | undefined {
   const challenge: Array<[string, string]> = [["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"']];
   if (proxyAuthorization === undefined) {
-    return daemonError(407, "this daemon requires Proxy-Authorization: Bearer <proxy token>", challenge);
+    return refuse(
+      "proxy-token-required",
+      "this daemon requires Proxy-Authorization: Bearer <proxy token>",
+      challenge,
+    );
   }
   const match = /^Bearer\s+(.+)$/i.exec(proxyAuthorization.trim());
   const given = match?.[1] ?? "";
   if (!timingSafeEqual(digest(given), digest(expected)) || !match) {
-    return daemonError(
-      407,
+    return refuse(
+      "proxy-token-invalid",
       "the Proxy-Authorization bearer token does not match the daemon's --proxy-token",
       challenge,
     );

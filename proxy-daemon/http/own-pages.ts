@@ -1,19 +1,19 @@
 /** The daemon's own pages, for origin-form requests addressed to the daemon itself. */
 import type { ProxyResponse } from "../../lambda/core/proxy-request";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 import type { Health } from "../observe/health";
 import type { DaemonMetrics } from "../observe/metrics";
-import { daemonError, errorResponse } from "./error-responses";
 
 export async function ownPage(
   method: string,
   path: string,
   health: Health,
   metrics: DaemonMetrics,
-): Promise<ProxyResponse> {
+): Promise<ProxyResponse | Refusal> {
   if (method !== "GET" && method !== "HEAD") {
-    return errorResponse(
-      daemonError(405, `the daemon's own pages answer GET only, not ${method}`, [["Allow", "GET, HEAD"]]),
-    );
+    return refuse("method-not-allowed", `the daemon's own pages answer GET only, not ${method}`, [
+      ["Allow", "GET, HEAD"],
+    ]);
   }
   if (path === "/healthz") {
     const snap = health.snapshot();
@@ -39,10 +39,8 @@ export async function ownPage(
       body,
     };
   }
-  return errorResponse(
-    daemonError(
-      404,
-      `no daemon page ${JSON.stringify(path.slice(0, 80))}: try /healthz or /metrics, or set http_proxy to send requests to other hosts`,
-    ),
+  return refuse(
+    "page-not-found",
+    `no daemon page ${JSON.stringify(path.slice(0, 80))}: try /healthz or /metrics, or set http_proxy to send requests to other hosts`,
   );
 }

@@ -5,26 +5,28 @@
  * with Transfer-Encoding, the classic smuggling vector, RFC 9112 §6.3) is refused before our code runs.
  * Everything else that can go wrong gets a status and a one-line body naming the cause.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { responseHeadersForClient } from "../../lambda/core/header-filter";
+import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
+import {
+  isRefusal,
+  type Refusal,
+  type RefusalCode,
+  refusalCodeOf,
+  refusalResponse,
+  refuse,
+} from "../../lambda/core/refusal";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
-import { type DaemonError, daemonError, ERROR_MARKER, errorBody, errorResponse } from "./error-responses";
 import { ownPage } from "./own-pages";
 import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
+import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
 import { resolveTarget, type SelfNames } from "./request-target";
 import { exchange } from "./signing-exchange";
@@ -54,7 +56,6 @@ export interface ProxyServer {
 }
 
 /** Limits chosen on purpose rather than inherited (slowloris, oversized headers). */
-const MAX_HEADER_BYTES = 16 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
@@ -64,37 +65,20 @@ const CONNECT_REFUSAL =
 
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
-function rawResponse(status: number, message: string, extra: Array<[string, string]> = []): string {
-  const body = errorBody(daemonError(status, message));
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
-    "Content-Type: text/plain; charset=utf-8",
-    `Content-Length: ${body.length}`,
-    "Connection: close",
-    `${ERROR_MARKER}: 1`,
-    ...extra.map(([n, v]) => `${n}: ${v}`),
-  ];
-  return `${head.join("\r\n")}\r\n\r\n${body.toString("utf8")}`;
-}
+/**
+ * What the writer gets, written as it is (only framing is recomputed): an own answer (a refusal, or an own
+ * page), or a relayed one, which its invoker has already filtered for the client (the core in local mode, the
+ * Lambda invoker on arrival). So an own 407 keeps its Proxy-Authenticate challenge (RFC 9110 §11.7.1) and a
+ * relayed one never carries one, with no strip-and-re-add.
+ */
+type Answer =
+  | { kind: "own"; response: ProxyResponse; code?: RefusalCode; close: boolean }
+  | { kind: "relayed"; response: ProxyResponse; code?: RefusalCode; close: boolean };
 
-/** Parser errors from node:http (llhttp codes) -> status and cause. */
-function clientErrorStatus(err: NodeJS.ErrnoException): { status: number; message: string } {
-  switch (err.code) {
-    case "HPE_HEADER_OVERFLOW":
-      return { status: 431, message: `request headers are larger than ${MAX_HEADER_BYTES} bytes` };
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return { status: 408, message: "the request was not received in time" };
-    case "HPE_UNEXPECTED_CONTENT_LENGTH":
-      return {
-        status: 400,
-        message:
-          "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
-      };
-    default: {
-      const reason = (err as { reason?: string }).reason ?? err.message;
-      return { status: 400, message: `malformed HTTP request: ${reason}` };
-    }
-  }
+function own(outcome: ProxyResponse | Refusal, close = false): Answer {
+  return isRefusal(outcome)
+    ? { kind: "own", response: refusalResponse(outcome), code: outcome.code, close }
+    : { kind: "own", response: outcome, close };
 }
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -115,27 +99,27 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     requireHostHeader: false,
   });
 
-  function record(method: string, host: string, status: number, started: number): void {
+  function record(
+    method: string,
+    host: string,
+    status: number,
+    started: number,
+    code: RefusalCode | undefined,
+  ): void {
     const seconds = (performance.now() - started) / 1000;
     metrics.requests.inc({ status: String(status) });
     metrics.duration.observe({ status: String(status) }, seconds);
-    log.info({ method, host, status, ms: Math.round(seconds * 10000) / 10, mode: options.mode }, "request");
+    if (code !== undefined) metrics.refusals.inc({ code });
+    const fields = { method, host, status, ms: Math.round(seconds * 10000) / 10, mode: options.mode };
+    log.info(code === undefined ? fields : { ...fields, code }, "request");
   }
 
-  function writeResponse(
-    req: IncomingMessage,
-    res: ServerResponse,
-    response: ProxyResponse,
-    close: boolean,
-  ): void {
-    const headers: HeaderPairs = responseHeadersForClient(response.headers).filter(
+  function writeResponse(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+    const { response } = answer;
+    const close = answer.close;
+    const headers: HeaderPairs = response.headers.filter(
       ([name]) => name.toLowerCase() !== "content-length" || req.method === "HEAD",
     );
-    // Proxy-* headers are dropped as hop-by-hop, but a 407 from this proxy itself (--proxy-token) must carry its
-    // own challenge (RFC 9110 §11.7.1); the function's answers never carry one (it filters them too).
-    if (response.statusCode === 407) {
-      headers.push(...response.headers.filter(([name]) => name.toLowerCase() === "proxy-authenticate"));
-    }
     if (req.method !== "HEAD" && !NO_BODY_STATUS(response.statusCode)) {
       headers.push(["Content-Length", String(response.body.length)]);
     }
@@ -152,8 +136,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<{ response: ProxyResponse; close: boolean }> {
-    const fail = (error: DaemonError, close = true) => ({ response: errorResponse(error), close });
+  ): Promise<Answer> {
+    const fail = (refusal: Refusal, close = true) => own(refusal, close);
     const remote = req.socket.remoteAddress;
     if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
     const headers = pairsFromRaw(req.rawHeaders);
@@ -163,8 +147,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       headerValues(headers, "content-length").length > 0
     ) {
       return fail(
-        daemonError(
-          400,
+        refuse(
+          "request-malformed",
           "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
         ),
       );
@@ -172,15 +156,14 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     // node:http keeps only the first of several Host lines; RFC 9112 §3.2 says refuse such a request (400),
     // so two parties can never disagree about which host picks the secrets.
     if (headerValues(headers, "host").length > 1) {
-      return fail(daemonError(400, "malformed request: more than one Host header (RFC 9112 §3.2)"));
+      return fail(
+        refuse("host-header-duplicate", "malformed request: more than one Host header (RFC 9112 §3.2)"),
+      );
     }
     const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
-    if ("status" in target) return fail(target);
+    if (isRefusal(target)) return fail(target);
     if (target.kind === "own-page") {
-      return {
-        response: await ownPage(req.method ?? "GET", target.path, options.health, metrics),
-        close: false,
-      };
+      return own(await ownPage(req.method ?? "GET", target.path, options.health, metrics));
     }
     setHost(target.authority);
     if (options.proxyToken !== undefined) {
@@ -189,13 +172,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     }
     const notReady = options.notReadyReason();
     if (notReady !== undefined)
-      return fail(daemonError(503, `signer not ready: ${notReady}`, [["Retry-After", "5"]]));
+      return fail(refuse("signer-not-ready", `signer not ready: ${notReady}`, [["Retry-After", "5"]]));
 
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > options.maxBodyBytes) {
       return fail(
-        daemonError(
-          413,
+        refuse(
+          "body-too-large",
           `request body of ${declared} bytes is over the --max-body limit of ${options.maxBodyBytes} bytes`,
         ),
       );
@@ -203,11 +186,16 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const body = await readRequestBody(req, options.maxBodyBytes);
     if (body.kind === "too-large") {
       return fail(
-        daemonError(413, `request body is over the --max-body limit of ${options.maxBodyBytes} bytes`),
+        refuse(
+          "body-too-large",
+          `request body is over the --max-body limit of ${options.maxBodyBytes} bytes`,
+        ),
       );
     }
     if (body.kind === "aborted")
-      return fail(daemonError(400, "the client closed the connection before sending the whole body"));
+      return fail(
+        refuse("body-incomplete", "the client closed the connection before sending the whole body"),
+      );
 
     const abort = new AbortController();
     const onClose = () => {
@@ -217,7 +205,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const response = await exchange(
       {
         method: req.method ?? "GET",
-        authority: target.authority,
+        host: target.host,
         path: target.path,
         query: target.query,
         headers,
@@ -233,7 +221,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       abort.signal,
     );
     res.off("close", onClose);
-    return { response, close: false };
+    if (isRefusal(response)) return own(response);
+    // The function strips an upstream's marker, so a marker here is the function's own answer.
+    const code = refusalCodeOf(response.headers);
+    return code === undefined
+      ? { kind: "relayed", response, close: false }
+      : { kind: "relayed", response, code, close: false };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -242,23 +235,26 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     metrics.inFlight.inc();
     let host = "-";
     let status = 500;
+    let code: RefusalCode | undefined;
     try {
-      const { response, close } = await answer(req, res, (h) => {
+      const outcome = await answer(req, res, (h) => {
         host = h;
       });
-      status = response.statusCode;
-      if (!res.destroyed) writeResponse(req, res, response, close);
+      status = outcome.response.statusCode;
+      code = outcome.code;
+      if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },
         "unexpected error while proxying",
       );
+      code = "internal-error";
       if (!res.headersSent && !res.destroyed)
-        writeResponse(req, res, errorResponse(daemonError(500, "internal error in the daemon")), true);
+        writeResponse(req, res, own(refuse("internal-error", "internal error in the daemon"), true));
     } finally {
       inFlight--;
       metrics.inFlight.dec();
-      record(req.method ?? "-", host, status, started);
+      record(req.method ?? "-", host, status, started, code);
       if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
     }
   }
@@ -275,10 +271,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   server.on("connect", (req: IncomingMessage, socket: Duplex) => {
     const started = performance.now();
     socket.on("error", () => socket.destroy());
-    socket.end(
-      rawResponse(405, CONNECT_REFUSAL, [["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]]),
-    );
-    record("CONNECT", req.url ?? "-", 405, started);
+    const refusal = refuse("connect-refused", CONNECT_REFUSAL, [
+      ["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"],
+    ]);
+    socket.end(rawRefusal(refusal));
+    record("CONNECT", req.url ?? "-", refusal.status, started, refusal.code);
   });
 
   server.on(
@@ -288,10 +285,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         socket.destroy();
         return;
       }
-      const { status, message } = clientErrorStatus(err);
-      socket.end(rawResponse(status, message), () => socket.destroy());
+      const refusal = clientErrorRefusal(err, MAX_HEADER_BYTES);
+      const { status, code, message } = refusal;
+      socket.end(rawRefusal(refusal), () => socket.destroy());
       metrics.requests.inc({ status: String(status) });
-      log.info({ method: "-", host: "-", status, mode: options.mode, error: message }, "request");
+      metrics.refusals.inc({ code });
+      log.info({ method: "-", host: "-", status, code, mode: options.mode, error: message }, "request");
     },
   );
 

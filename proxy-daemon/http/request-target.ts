@@ -7,9 +7,9 @@
  * `curl -H 'Host: api.github.com' localhost:8000/...`).
  */
 
-import { isHostError, parseHost } from "../../lambda/core/host-key";
+import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { QueryPairs } from "../../lambda/core/proxy-request";
-import { type DaemonError, daemonError } from "./error-responses";
+import { type Refusal, refuse } from "../../lambda/core/refusal";
 
 export type RequestTarget =
   | { kind: "own-page"; path: string }
@@ -17,6 +17,8 @@ export type RequestTarget =
       kind: "forward";
       /** What the function gets as Host: lower-cased host, `:port` unless default. */
       authority: string;
+      /** The same, parsed once: the signing core takes it as is. */
+      host: UpstreamHost;
       /** Raw path, still percent-encoded, without the query. */
       path: string;
       query: QueryPairs;
@@ -59,12 +61,12 @@ function isSelf(authority: string, self: SelfNames): boolean {
 }
 
 /** Normalises an authority for the function: `:80` is the http default and means "the API's usual port". */
-function forwardAuthority(authority: string): string | DaemonError {
+function forwardHost(authority: string): UpstreamHost | Refusal {
   const { host, port } = splitAuthority(authority);
   const normalized = port === undefined || port === "80" || port === "" ? host : `${host}:${port}`;
   const parsed = parseHost(normalized);
-  if (isHostError(parsed)) return daemonError(400, parsed.message);
-  return parsed.authority;
+  if (isHostError(parsed)) return refuse("host-invalid", parsed.message);
+  return parsed;
 }
 
 export function resolveTarget(
@@ -72,47 +74,50 @@ export function resolveTarget(
   url: string,
   hostHeader: string | undefined,
   self: SelfNames,
-): RequestTarget | DaemonError {
+): RequestTarget | Refusal {
   if (url.startsWith("/")) {
     if (hostHeader === undefined || hostHeader.trim() === "") {
-      return daemonError(
-        400,
+      return refuse(
+        "host-invalid",
         "origin-form request without Host: use an absolute http:// URL (set http_proxy) or send Host",
       );
     }
     const { path, query } = splitPathAndQuery(url);
     if (isSelf(hostHeader.trim(), self)) return { kind: "own-page", path };
-    const authority = forwardAuthority(hostHeader.trim());
-    if (typeof authority !== "string") return authority;
-    return { kind: "forward", authority, path, query };
+    const host = forwardHost(hostHeader.trim());
+    if ("code" in host) return host;
+    return { kind: "forward", authority: host.authority, host, path, query };
   }
   const m = SCHEME.exec(url);
   if (!m) {
-    return daemonError(
-      400,
+    return refuse(
+      "request-target-invalid",
       `unsupported request target ${JSON.stringify(url.slice(0, 80))} for ${method}: expected http://host/path or /path`,
     );
   }
   const scheme = (m[1] ?? "").toLowerCase();
   const rawAuthority = m[2] ?? "";
   if (scheme === "https") {
-    return daemonError(
-      400,
+    return refuse(
+      "scheme-unsupported",
       "https:// URLs cannot be signed by a forward proxy: request http://... instead; the signer sends it on over HTTPS",
     );
   }
   if (scheme !== "http")
-    return daemonError(400, `unsupported URL scheme ${JSON.stringify(scheme)}: only http:// is accepted`);
+    return refuse(
+      "scheme-unsupported",
+      `unsupported URL scheme ${JSON.stringify(scheme)}: only http:// is accepted`,
+    );
   // Credentials in a URL would be forwarded to the third party next to the injected ones: refuse (RFC 9110 §4.2.4).
   if (rawAuthority.includes("@"))
-    return daemonError(
-      400,
+    return refuse(
+      "userinfo-refused",
       "URLs with userinfo (user:password@host) are refused; put credentials in Parameter Store",
     );
-  if (rawAuthority === "") return daemonError(400, "absolute URL without a host");
+  if (rawAuthority === "") return refuse("host-invalid", "absolute URL without a host");
   const { path, query } = splitPathAndQuery(m[3] ?? "");
   if (isSelf(rawAuthority, self)) return { kind: "own-page", path };
-  const authority = forwardAuthority(rawAuthority);
-  if (typeof authority !== "string") return authority;
-  return { kind: "forward", authority, path, query };
+  const host = forwardHost(rawAuthority);
+  if ("code" in host) return host;
+  return { kind: "forward", authority: host.authority, host, path, query };
 }

@@ -1,31 +1,19 @@
 /**
- * One request through the signer: event out, result back, failures as error responses. Shared by the proxy
+ * One request through the signer, with the daemon's deadline; failures become refusals. Shared by the proxy
  * server and the embedding API so both answer the same way.
  */
-
-import { requestHeadersForUpstream } from "../../lambda/core/header-filter";
-import type {
-  CallerContext,
-  HeaderPairs,
-  ProxyRequest,
-  ProxyResponse,
-} from "../../lambda/core/proxy-request";
-import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
+import type { CallerContext, ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
+import type { Refusal } from "../../lambda/core/refusal";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
-import { daemonError, errorForFailure, errorResponse } from "./error-responses";
+import { refusalForFailure } from "./error-responses";
 
-export interface OutgoingRequest {
-  method: string;
-  /** Host (and port unless default) of the API: the function picks secrets by it and dials it. */
-  authority: string;
-  path: string;
-  query: ProxyRequest["query"];
-  /** The client's headers; hop-by-hop, Proxy-*, X-Forwarded-*, Via, Forwarded and Host are dropped here. */
-  headers: HeaderPairs;
-  body: Buffer;
-}
+/**
+ * The request: `host` already parsed (the function's key and the upstream to dial), `headers` the client's as
+ * received (the invoker filters hop-by-hop, Proxy-*, X-Forwarded-*, Via, Forwarded and Host once).
+ */
+export type OutgoingRequest = Omit<SignRequest, "caller">;
 
 export interface ExchangeDeps {
   invoker: Invoker;
@@ -38,19 +26,12 @@ export interface ExchangeDeps {
 /** Failures that say the invoker itself is broken, as opposed to this one request failing. */
 const BREAKS_INVOKER = new Set(["unavailable"]);
 
+/** The answer to relay (the API's, or the function's own refusal), or the daemon's refusal. */
 export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
-): Promise<ProxyResponse> {
-  const headers: HeaderPairs = [["Host", req.authority], ...requestHeadersForUpstream(req.headers)];
-  // The function recomputes framing; Content-Length tells it (and its audit log) the body size we read.
-  if (req.body.length > 0) headers.push(["Content-Length", String(req.body.length)]);
-  const event = encodeEvent(
-    { method: req.method, path: req.path, query: req.query, headers, body: req.body },
-    deps.caller,
-  );
-
+): Promise<ProxyResponse | Refusal> {
   // One controller per request, its timer cleared and its listener removed as soon as the answer is in: with
   // AbortSignal.timeout()/any() everything an abort listener can reach (the invocation and its result, bodies
   // included) stays alive until the timer fires, so memory grew with the request rate (nodejs/node#48419).
@@ -64,22 +45,17 @@ export async function exchange(
   else signal?.addEventListener("abort", onAbort, { once: true });
   let outcome: InvokeOutcome;
   try {
-    outcome = await deps.invoker.invoke(event, controller.signal);
+    outcome = await deps.invoker.sign({ ...req, caller: deps.caller }, controller.signal);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
-    const error = errorForFailure(outcome);
-    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(error.message);
-    return errorResponse(error);
+    const refusal = refusalForFailure(outcome);
+    if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(refusal.message);
+    return refusal;
   }
   deps.health?.markHealthy();
-  const decoded = decodeResult(outcome.result);
-  if (isCodecError(decoded)) {
-    if (deps.metrics) recordInvokeError(deps.metrics, "malformed-result");
-    return errorResponse(daemonError(502, `the signer returned a malformed result: ${decoded.message}`));
-  }
-  return decoded;
+  return outcome.response;
 }

@@ -1,10 +1,11 @@
 /**
- * The one thing the daemon needs from "the function": turn an ALB event into a result, or say why not.
- * Lambda mode and local mode implement it; the proxy server and the embedding API only see this interface.
+ * The one thing the daemon needs from "the function": sign a request and send it on, or say why not.
+ * Lambda mode (an Invoke carrying the ALB event) and local mode (the signing core, in-process) implement it; the
+ * proxy server and the embedding API only see this interface.
  */
-import type { AlbMultiValueEvent } from "../../lambda/core/proxy-request";
+import type { ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
 
-/** Why an invocation produced no usable result. Each kind maps to one HTTP status (error-responses.ts). */
+/** Why an invocation produced no usable answer. Each kind maps to one refusal code (error-responses.ts). */
 export type InvokeFailure =
   /** The function threw (Lambda's `X-Amz-Function-Error`). */
   | { kind: "function-error"; errorType: string; errorMessage: string }
@@ -17,25 +18,33 @@ export type InvokeFailure =
   /** No answer within `--timeout` (or the function itself timed out). */
   | { kind: "timeout"; message: string }
   /** The invoker cannot work right now: missing function or permission, no credentials, network down. */
-  | { kind: "unavailable"; message: string };
+  | { kind: "unavailable"; message: string }
+  /** The function answered something that is not an ALB result. */
+  | { kind: "malformed-result"; message: string };
 
 export type InvokeFailureKind = InvokeFailure["kind"];
 
-/** A result payload, not yet validated: `decodeResult` from lambda/event-codec does that. */
+/**
+ * The answer, ready for the client: the API's (headers filtered for the client) or the function's own refusal
+ * (its marker carries the code). The proxy server writes it as it is.
+ */
 export interface InvokeSuccess {
-  kind: "result";
-  result: unknown;
+  kind: "response";
+  response: ProxyResponse;
 }
 
 export type InvokeOutcome = InvokeSuccess | InvokeFailure;
 
 export interface Invoker {
-  /** Never throws: every failure comes back as an {@link InvokeFailure}. */
-  invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome>;
+  /**
+   * `request.headers` are the client's, unfiltered: each invoker filters them once on the way to the signer.
+   * Never throws: every failure comes back as an {@link InvokeFailure}.
+   */
+  sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome>;
   /** Releases sockets, watchers and timers. */
   close(): Promise<void>;
 }
 
 export function isInvokeFailure(outcome: InvokeOutcome): outcome is InvokeFailure {
-  return outcome.kind !== "result";
+  return outcome.kind !== "response";
 }

@@ -9,6 +9,8 @@ export interface DaemonMetrics {
   duration: Histogram<"status">;
   inFlight: Gauge;
   invokeErrors: Counter<"type">;
+  /** Own answers by refusal code: decisions counted, not just statuses (the function's codes included). */
+  refusals: Counter<"code">;
 }
 
 export function createMetrics(): DaemonMetrics {
@@ -37,12 +39,15 @@ export function createMetrics(): DaemonMetrics {
     labelNames: ["type"],
     registers: [registry],
   });
-  return { registry, requests, duration, inFlight, invokeErrors };
+  const refusals = new Counter({
+    name: "ssm_sign_proxy_refusals_total",
+    help: "Answers the proxy made itself (daemon or function), by refusal code (the x-ssm-sign-proxy-error value).",
+    labelNames: ["code"],
+    registers: [registry],
+  });
+  return { registry, requests, duration, inFlight, invokeErrors, refusals };
 }
 
-export function recordInvokeError(
-  metrics: DaemonMetrics,
-  kind: InvokeFailureKind | "malformed-result",
-): void {
+export function recordInvokeError(metrics: DaemonMetrics, kind: InvokeFailureKind): void {
   metrics.invokeErrors.inc({ type: kind });
 }

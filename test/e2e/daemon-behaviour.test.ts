@@ -71,7 +71,7 @@ describe("refusals, each with a status and a one-line reason", () => {
       `CONNECT localhost:${upstream.port} HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`,
     );
     expect(answer.status).toBe(405);
-    expect(answer.text).toMatch(/\r\nx-ssm-sign-proxy-error: 1\r\n/i);
+    expect(answer.text).toMatch(/\r\nx-ssm-sign-proxy-error: connect-refused\r\n/i);
     expect(answer.body).toMatch(/http:\/\//);
     expect(upstream.requests.length).toBe(before);
   });

@@ -114,7 +114,7 @@ const table: Case[] = [
     check: (a) => {
       expect(a.status).toBe(407);
       expect(a.body).toContain(`${prefix}no-params.example/`);
-      expect(a.body).toMatch(/\r\nx-ssm-sign-proxy-error: 1\r\n/i);
+      expect(a.body).toMatch(/\r\nx-ssm-sign-proxy-error: no-parameters\r\n/i);
     },
   },
   {
@@ -123,6 +123,25 @@ const table: Case[] = [
     check: (a) => {
       expect(a.status).toBe(418);
       expect(a.headers?.get("x-ssm-sign-proxy-error")).toBeNull();
+    },
+  },
+  {
+    name: "relays an API's own 407 without the proxy's marker or its Proxy-Authenticate",
+    send: (p) => curl(p, url("/impostor"), ["-i"]),
+    check: (a) => {
+      expect(a.status).toBe(407);
+      expect(a.body).toContain("the API's own 407");
+      expect(a.body).not.toMatch(/x-ssm-sign-proxy-error/i);
+      expect(a.body).not.toMatch(/proxy-authenticate/i);
+    },
+  },
+  {
+    name: "answers an upstream that resets the connection with 502 and the function's code",
+    send: (p) => nodeFetch(p, url("/reset")),
+    check: (a) => {
+      expect(a.status).toBe(502);
+      expect(a.body).toMatch(/^upstream localhost:\d+: connection reset by peer/);
+      expect(a.headers?.get("x-ssm-sign-proxy-error")).toBe("upstream-reset");
     },
   },
   {
@@ -192,12 +211,23 @@ describe("Lambda mode only", () => {
     const answer = await nodeFetch(proxy(), url("/fault/throw"));
     expect(answer.status).toBe(502);
     expect(answer.body).toBe("TypeError: fault injected by the test fixture\n");
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("function-error");
   });
 
   it("answers 502 when the function's result is over Lambda's response limit", async () => {
     const answer = await nodeFetch(proxy(), url("/fault/huge-result"));
     expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/^response too large/);
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-response-too-large");
+  });
+
+  it("answers 502 signer-result-invalid when the function's result is not an ALB result", async () => {
+    const answer = await nodeFetch(proxy(), url("/fault/malformed-result"));
+    expect(answer.status).toBe(502);
+    expect(answer.body).toMatch(
+      /^the signer returned a malformed result: function result has no valid statusCode/,
+    );
+    expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("signer-result-invalid");
   });
 
   it("answers 503 with Retry-After when Lambda keeps throttling after the SDK's retries, and counts it", async () => {
@@ -207,6 +237,7 @@ describe("Lambda mode only", () => {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatch(/^throttled: Lambda throttled function sign-proxy-e2e/);
       expect(Number(answer.headers?.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-throttled");
       const calls = (await lambda.invocations()).filter((c) => c.errorType === "TooManyRequestsException");
       expect(calls.length).toBeGreaterThanOrEqual(2);
     } finally {
@@ -214,6 +245,7 @@ describe("Lambda mode only", () => {
     }
     const metrics = await (await fetch(`http://127.0.0.1:${daemons.lambda?.port}/metrics`)).text();
     expect(metrics).toMatch(/ssm_sign_proxy_invoke_errors_total\{type="throttled"\} [1-9]/);
+    expect(metrics).toMatch(/ssm_sign_proxy_refusals_total\{code="invoke-throttled"\} [1-9]/);
   });
 
   it("answers 504 when the function does not answer within --timeout", async () => {
@@ -222,6 +254,7 @@ describe("Lambda mode only", () => {
       const answer = await nodeFetch(proxy(), url("/echo/slow"));
       expect(answer.status).toBe(504);
       expect(answer.body).toMatch(/within 5 s/);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("invoke-timeout");
     } finally {
       await lambda.setFaults({});
     }
@@ -233,6 +266,7 @@ describe("Lambda mode only", () => {
       const answer = await nodeFetch(proxy(), url("/echo/down"));
       expect(answer.status).toBe(503);
       expect(answer.body).toMatch(/^signer unavailable: invoking sign-proxy-e2e failed/);
+      expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("signer-unavailable");
       expect((await fetch(`http://127.0.0.1:${daemons.lambda?.port}/healthz`)).status).toBe(503);
     } finally {
       await lambda.setFaults({});

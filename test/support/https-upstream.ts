@@ -81,6 +81,8 @@ export function sha256Hex(data: Buffer | string): string {
  * - `/reset`: destroys the socket without answering.
  * - `/reset-mid-body`: sends headers (Content-Length 65536) and 1024 body bytes, then destroys the socket.
  * - `/status/NNN`: answers status NNN (200–599) with body `status NNN` (none for 204/304).
+ * - `/impostor`: 407 carrying the proxy's own marker (`x-ssm-sign-proxy-error: no-parameters`) and a
+ *   `Proxy-Authenticate` challenge: an API that tries to pass for the proxy.
  * - anything else: 404 naming the path.
  */
 export async function startHttpsUpstream(opts: HttpsUpstreamOptions = {}): Promise<HttpsUpstream> {
@@ -187,6 +189,16 @@ function route(
       if (!to) return reply(400, {}, "missing query parameter 'to'");
       return reply(302, { location: to }, `redirecting to ${to}`);
     }
+    case "/impostor":
+      return reply(
+        407,
+        {
+          "content-type": "text/plain",
+          "x-ssm-sign-proxy-error": "no-parameters",
+          "proxy-authenticate": 'Basic realm="upstream"',
+        },
+        "the API's own 407",
+      );
     case "/redirect-loop":
       return reply(302, { location: "/redirect-loop" }, "redirecting to myself");
     case "/gzip":

@@ -9,12 +9,12 @@ import {
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { errorForFailure } from "../../proxy-daemon/http/error-responses";
+import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
 import { failureFromError } from "../../proxy-daemon/invoke/lambda/lambda-invoker";
 
 const meta = { $metadata: {} };
 
-describe("failureFromError -> errorForFailure", () => {
+describe("failureFromError -> refusalForFailure", () => {
   it.each([
     [
       new TooManyRequestsException({ ...meta, message: "Rate exceeded", retryAfterSeconds: "3" }),
@@ -64,22 +64,27 @@ describe("failureFromError -> errorForFailure", () => {
       undefined,
     ],
   ])("%s -> %i", (error, status, message, retryAfter) => {
-    const mapped = errorForFailure(failureFromError("signer", error, 30, false));
+    const mapped = refusalForFailure(failureFromError("signer", error, 30, false));
     expect(mapped.status).toBe(status);
     expect(mapped.message).toMatch(message);
-    expect(mapped.headers?.find(([n]) => n === "Retry-After")?.[1]).toBe(retryAfter);
+    expect(mapped.headers?.find(([n]: [string, string]) => n === "Retry-After")?.[1]).toBe(retryAfter);
   });
 
   it("an aborted call is a timeout (504) naming the limit", () => {
-    const mapped = errorForFailure(failureFromError("signer", new Error("Request aborted"), 7, true));
-    expect(mapped).toEqual({ status: 504, message: "timeout: no answer from function signer within 7 s" });
+    const mapped = refusalForFailure(failureFromError("signer", new Error("Request aborted"), 7, true));
+    expect(mapped).toEqual({
+      status: 504,
+      code: "invoke-timeout",
+      message: "timeout: no answer from function signer within 7 s",
+    });
   });
 
   it("a function error is 502 with `errorType: errorMessage`", () => {
     expect(
-      errorForFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
+      refusalForFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
     ).toEqual({
       status: 502,
+      code: "function-error",
       message: "TypeError: x is undefined",
     });
   });

@@ -25,6 +25,7 @@ describe("resolveTarget: absolute form", () => {
     expect(resolveTarget("GET", url, "ignored.example", self)).toEqual({
       kind: "forward",
       authority,
+      host: expect.objectContaining({ authority }),
       path,
       query,
     });
@@ -75,6 +76,7 @@ describe("resolveTarget: origin form", () => {
     expect(resolveTarget("GET", "/user", "api.github.com", self)).toEqual({
       kind: "forward",
       authority: "api.github.com",
+      host: { hostname: "api.github.com", port: 443, key: "api.github.com", authority: "api.github.com" },
       path: "/user",
       query: [],
     });

@@ -54,6 +54,14 @@ describe("handler: statuses it answers itself", () => {
     expect(source.calls).toEqual(["/prod/unknown.example.com"]);
   });
 
+  it("marks its own answers with their refusal code, in the marker header and the request log line", async () => {
+    const { handler, lines } = setup();
+    const result = (await handler(event("unknown.example.com"))) as AlbMultiValueResult;
+    expect(result.multiValueHeaders["x-ssm-sign-proxy-error"]).toEqual(["no-parameters"]);
+    const line = JSON.parse(lines.find((l) => l.includes('"msg":"request"')) ?? "{}");
+    expect(line).toMatchObject({ status: 407, code: "no-parameters" });
+  });
+
   it("407 without asking the source when no prefix is set and the host begins with aws or ssm", async () => {
     const source = new MemorySource([]);
     const handler = createHandler({ source, prefix: "", log: () => {} });

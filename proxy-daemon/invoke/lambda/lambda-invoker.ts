@@ -4,7 +4,9 @@
  * after its retries (throttling, missing function, missing permission).
  */
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { AlbMultiValueEvent } from "../../../lambda/core/proxy-request";
+import { requestHeadersForUpstream, responseHeadersForClient } from "../../../lambda/core/header-filter";
+import type { HeaderPairs, SignRequest } from "../../../lambda/core/proxy-request";
+import { decodeResult, encodeEvent, isCodecError } from "../../../lambda/wire/event-codec";
 import type { InvokeFailure, InvokeOutcome, Invoker } from "../invoker";
 import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
 
@@ -110,7 +112,24 @@ export interface LambdaInvokerOptions {
 /** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
 const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
 
-type Attempt = InvokeOutcome | { kind: "expired-credentials"; error: unknown };
+/** What came back from one Invoke: a result payload, not yet validated, or a failure. */
+type RawOutcome = { kind: "result"; result: unknown } | InvokeFailure;
+type Attempt = RawOutcome | { kind: "expired-credentials"; error: unknown };
+
+/**
+ * The request as the ALB event the function receives. Headers are filtered here, once, so neither the proxy
+ * token nor hop-by-hop fields ever reach Lambda; Host and Content-Length tell the function (and its audit log)
+ * the API and the body size we read.
+ */
+export function eventPayload(request: SignRequest): string {
+  const headers: HeaderPairs = [
+    ["Host", request.host.authority],
+    ...requestHeadersForUpstream(request.headers),
+  ];
+  if (request.body.length > 0) headers.push(["Content-Length", String(request.body.length)]);
+  const { method, path, query, body } = request;
+  return JSON.stringify(encodeEvent({ method, path, query, headers, body }, request.caller));
+}
 
 /** The SDK path, for clients the caller brought. */
 function sdkTransport(client: LambdaClient): InvokeTransport {
@@ -140,8 +159,20 @@ export class LambdaInvoker implements Invoker {
     return this.options.direct ? DirectInvokeTransport.fromClient(client) : sdkTransport(client);
   }
 
-  async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const payload = JSON.stringify(event);
+  async sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome> {
+    const outcome = await this.invoke(eventPayload(request), signal);
+    if (outcome.kind !== "result") return outcome;
+    const decoded = decodeResult(outcome.result);
+    if (isCodecError(decoded)) return { kind: "malformed-result", message: decoded.message };
+    // What another process sent is filtered on arrival, like any answer relayed to the client.
+    return {
+      kind: "response",
+      response: { ...decoded, headers: responseHeadersForClient(decoded.headers) },
+    };
+  }
+
+  /** One Invoke of `payload` (an event as JSON), renewing expired credentials once. */
+  async invoke(payload: string, signal: AbortSignal): Promise<RawOutcome> {
     let attempt = await this.#invokeOnce(payload, signal);
     if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
       // The old client is left to close its idle sockets; requests already in flight on it may finish.

@@ -1,66 +1,67 @@
 /**
- * Embedded mode: the function's own handler, in-process, over a parameter file. Events and results take the
- * same 6 MB result limit as through Lambda, so both modes answer alike.
+ * Embedded mode: the function's signing core, in-process, over a parameter file. No event, no base64, no JSON:
+ * the request goes to the core as it is. Answers take the same limits as through Lambda (the upstream body
+ * limit, the 6 MB result), so both modes answer alike.
  */
-import type { AlbMultiValueEvent, AlbResult } from "../../../lambda/core/proxy-request";
-import { createHandler, type Handler } from "../../../lambda/handler/handler";
+import { INVOKE_MAX_BODY, INVOKE_PAYLOAD_BYTES } from "../../../lambda/core/limits";
+import type { ProxyResponse, SignRequest } from "../../../lambda/core/proxy-request";
+import { createSigningCore, type SigningCore } from "../../../lambda/handler/core";
+import { upstreamTimeoutMs } from "../../../lambda/handler/handler";
 import type { LogSink } from "../../../lambda/handler/request-log";
+import { mustBase64 } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
-
-/** Lambda's synchronous response payload limit. */
-const RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
   prefix?: string;
   timeoutSeconds: number;
-  /** Where the handler's own log lines go (its per-request audit line and warnings). */
+  /** Where the core's own log lines go (its per-request audit line and warnings). */
   log: LogSink;
 }
 
+let sequence = 0;
+
 export class LocalInvoker implements Invoker {
-  private readonly handler: Handler;
+  private readonly core: SigningCore;
 
   constructor(private readonly options: LocalInvokerOptions) {
-    this.handler = createHandler({
+    this.core = createSigningCore({
       source: options.file,
       prefix: options.prefix ?? "",
       // The file is already in memory and re-checked on each lookup: edits must show up on the next request.
       cacheTtlSeconds: 0,
       negativeCacheTtlSeconds: 0,
-      timeoutSeconds: options.timeoutSeconds,
       log: options.log,
     });
   }
 
-  async invoke(event: AlbMultiValueEvent, signal: AbortSignal): Promise<InvokeOutcome> {
-    const deadline = Date.now() + this.options.timeoutSeconds * 1000;
-    const context = {
-      awsRequestId: `local-${process.pid}-${Date.now()}`,
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-    };
+  async sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome> {
+    const { timeoutSeconds } = this.options;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<InvokeOutcome>((resolve) => {
       onAbort = () =>
-        resolve({
-          kind: "timeout",
-          message: `no answer from the local signer within ${this.options.timeoutSeconds} s`,
-        });
+        resolve({ kind: "timeout", message: `no answer from the local signer within ${timeoutSeconds} s` });
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
     const run = async (): Promise<InvokeOutcome> => {
       try {
-        // The handler neither keeps nor mutates the event, so it gets the object itself: no JSON round trip.
-        const result = await this.handler(event, context);
-        if (resultBytes(result) > RESPONSE_LIMIT_BYTES) {
+        const response = await this.core(request, {
+          // What the function computes from an invocation with `timeoutSeconds` left.
+          timeoutMs: upstreamTimeoutMs(timeoutSeconds, {
+            getRemainingTimeInMillis: () => timeoutSeconds * 1000,
+          }),
+          maxResponseBytes: INVOKE_MAX_BODY,
+          requestId: `local-${process.pid}-${++sequence}`,
+        });
+        if (resultBytes(response) > INVOKE_PAYLOAD_BYTES) {
           return {
             kind: "response-too-large",
-            message: `the signer's answer is over Lambda's ${RESPONSE_LIMIT_BYTES}-byte limit`,
+            message: `the signer's answer is over Lambda's ${INVOKE_PAYLOAD_BYTES}-byte limit`,
           };
         }
-        return { kind: "result", result };
+        return { kind: "response", response };
       } catch (err) {
         // What the Lambda runtime reports for an uncaught exception.
         const error = err instanceof Error ? err : new Error(String(err));
@@ -81,18 +82,14 @@ export class LocalInvoker implements Invoker {
 }
 
 /**
- * The size Lambda would see for this result as JSON. Serialising it only to measure it would copy every body
- * twice, so small results are estimated from their parts (a base64 body needs no escaping) and only results
- * near the limit are measured exactly.
+ * The size Lambda would see for this answer as a JSON result, without building it: a base64 body needs no
+ * escaping, so only a text body that could need escapes (up to 6 bytes per byte) near the limit is measured.
  */
-function resultBytes(result: AlbResult): number {
-  let estimate = result.body.length + 256;
-  const headers = "multiValueHeaders" in result ? result.multiValueHeaders : result.headers;
-  for (const [name, value] of Object.entries(headers)) {
-    estimate +=
-      name.length + 8 + (Array.isArray(value) ? value.reduce((n, v) => n + v.length + 4, 0) : value.length);
-  }
-  // Text bodies may need escapes (up to 6 bytes per character): measure exactly when that could matter.
-  const worstCase = result.isBase64Encoded ? estimate : estimate + result.body.length * 5;
-  return worstCase <= RESPONSE_LIMIT_BYTES ? estimate : Buffer.byteLength(JSON.stringify(result));
+function resultBytes(response: ProxyResponse): number {
+  let estimate = 256;
+  for (const [name, value] of response.headers) estimate += name.length + value.length + 8;
+  if (mustBase64(response)) return estimate + Math.ceil(response.body.length / 3) * 4;
+  const worstCase = estimate + response.body.length * 6;
+  if (worstCase <= INVOKE_PAYLOAD_BYTES) return estimate + response.body.length;
+  return estimate + Buffer.byteLength(JSON.stringify(response.body.toString("utf8")));
 }

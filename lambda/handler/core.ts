@@ -1,0 +1,198 @@
+/**
+ * The signing core: one neutral request in, one answer out. Both modes call it: the Lambda entry through a thin
+ * adapter (handler.ts: decode the ALB/Invoke event -> core -> encode the result), the daemon's `--local` mode and
+ * the embedding API directly, with no event, no base64 and no JSON in between.
+ *
+ *   const sign = createSigningCore({ source, prefix });
+ *   const response = await sign(request, { timeoutMs: 25_000, maxResponseBytes: INVOKE_MAX_BODY });
+ *
+ * Contract:
+ * - `request.host` is already parsed (parseHost) by whoever decoded the request: the core never parses it again.
+ * - `request.headers` are the client's headers as received; the core drops hop-by-hop, Proxy-*, X-Forwarded-*,
+ *   Host and Content-Length once (requestHeadersForUpstream) before signing.
+ * - The answer is either the API's, its headers already filtered for the client (hop-by-hop dropped, an
+ *   upstream's own `x-ssm-sign-proxy-error` dropped), or a refusal built by refusalResponse (marker = code).
+ *   Callers must not filter it again.
+ * - It never throws and never logs a secret: one JSON line per request goes to `log` (request-log.ts).
+ *
+ * Hooks for what comes next: `send` is the upstream client (replace it to stream or to pool differently);
+ * parameters come from `source` behind a cache (minted tokens are another ParameterSource or a step before
+ * applyRules); hardening checks belong before `send`, as refusals with a code of their own.
+ */
+import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
+import type { ProxyResponse, SignRequest } from "../core/proxy-request";
+import { type Refusal, type RefusalCode, refusalResponse, refuse, withoutMarker } from "../core/refusal";
+import { ExpirableCache } from "../parameters/expirable-cache";
+import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
+import {
+  type ParameterSource,
+  ParameterSourceError,
+  type ParameterSourceFailure,
+} from "../parameters/parameter-source";
+import { applyRules } from "../signing/signer";
+import { type ParsedRules, parseRules } from "../signing/signing-rules";
+import { isUpstreamFailure, sendUpstream, type UpstreamFailureKind } from "../upstream/upstream-client";
+import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
+
+export interface SigningCoreOptions {
+  source: ParameterSource;
+  /** Parameter name prefix (`SSM_SIGN_PROXY_PREFIX`); slashes around it are tolerated. @default "" */
+  prefix?: string;
+  /** How long a host's parameters are trusted before re-reading. @default 300 */
+  cacheTtlSeconds?: number;
+  /** How long "no parameters for this host" is remembered. @default 30 */
+  negativeCacheTtlSeconds?: number;
+  /** Where the per-request JSON line goes. @default stdout */
+  log?: LogSink;
+  /** The upstream client. @default sendUpstream (node:https, keep-alive) */
+  send?: typeof sendUpstream;
+}
+
+/** Per request: what the transport in front allows. */
+export interface SignLimits {
+  /** Upstream deadline. */
+  timeoutMs: number;
+  /** Largest upstream body the transport back can carry (Invoke, ALB). */
+  maxResponseBytes: number;
+  /** For the log line (Lambda's request id, or the daemon's). */
+  requestId?: string;
+}
+
+export type SigningCore = (request: SignRequest, limits: SignLimits) => Promise<ProxyResponse>;
+
+/** SDK retries have already backed off inside the invocation; the client may try again right away. */
+const THROTTLED_RETRY_AFTER_SECONDS = "1";
+
+const SOURCE_FAILURE_CODE: Record<ParameterSourceFailure, RefusalCode> = {
+  "access-denied": "parameters-denied",
+  throttled: "parameters-throttled",
+  unreachable: "parameters-unavailable",
+  rejected: "parameters-path-invalid",
+};
+
+const UPSTREAM_FAILURE_CODE: Record<UpstreamFailureKind, RefusalCode> = {
+  timeout: "upstream-timeout",
+  connect: "upstream-connect-failed",
+  tls: "upstream-tls-failed",
+  reset: "upstream-reset",
+  "forbidden-address": "metadata-address",
+  "too-large": "upstream-too-large",
+};
+
+function isHealthCheck(request: SignRequest): boolean {
+  for (const [name, value] of request.headers) {
+    if (value.startsWith("ELB-HealthChecker/") && name.toLowerCase() === "user-agent") return true;
+  }
+  return false;
+}
+
+export function createSigningCore(options: SigningCoreOptions): SigningCore {
+  const prefix = normalizePrefix(options.prefix);
+  const log = options.log ?? stdoutSink;
+  const send = options.send ?? sendUpstream;
+  const cache = new ExpirableCache<string, ParsedRules>({
+    ttlMs: (options.cacheTtlSeconds ?? 300) * 1000,
+    negativeTtlMs: (options.negativeCacheTtlSeconds ?? 30) * 1000,
+    isNegative: (parsed) => parsed.rules.kinds.length === 0,
+  });
+
+  async function rulesFor(line: RequestLogLine, key: string, path: string): Promise<ParsedRules | Refusal> {
+    try {
+      const cached = await cache.get(key, async () => {
+        const result = parseRules(path, await options.source.getParametersByPath(path));
+        for (const ignored of result.ignored) {
+          log({ level: "warn", msg: "parameter ignored", parameter: ignored.name, reason: ignored.reason });
+        }
+        return result;
+      });
+      line.cache = cached.outcome;
+      if (cached.outcome === "stale") {
+        const reason = cached.error instanceof Error ? cached.error.message : "unknown error";
+        log({ level: "warn", msg: "serving stale parameters after a failed reload", host: key, reason });
+      }
+      return cached.value;
+    } catch (error) {
+      line.level = "error";
+      if (!(error instanceof ParameterSourceError)) {
+        line.error = "parameter source failed";
+        return refuse("parameters-unavailable", `reading parameters under ${path} failed`);
+      }
+      line.error = error.message;
+      if (error.failure === "throttled") {
+        return refuse("parameters-throttled", `${error.message}; retry shortly`, [
+          ["retry-after", THROTTLED_RETRY_AFTER_SECONDS],
+        ]);
+      }
+      return refuse(SOURCE_FAILURE_CODE[error.failure], error.message);
+    }
+  }
+
+  async function answer(request: SignRequest, limits: SignLimits, line: RequestLogLine) {
+    const { host } = request;
+    // ALB health checks (if a target group enables them) get a cheap answer without touching SSM.
+    if (isHealthCheck(request)) return refuse("health-ok", "ok");
+    const path = hostPath(prefix, host.key);
+    if (reservedFirstSegment(path) !== undefined) {
+      return refuse(
+        "reserved-host-name",
+        `no parameters can exist for host ${host.authority}: Parameter Store names cannot begin with "aws" or "ssm" ` +
+          `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
+      );
+    }
+    const parsed = await rulesFor(line, host.key, path);
+    if ("code" in parsed) return parsed;
+    if (parsed.rules.kinds.length === 0) {
+      return refuse(
+        "no-parameters",
+        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
+      );
+    }
+    line.applied = parsed.rules.kinds;
+    const signed = applyRules(
+      {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: requestHeadersForUpstream(request.headers),
+        body: request.body,
+      },
+      parsed.rules,
+    );
+    const upstreamStarted = performance.now();
+    const response = await send(host, signed, limits);
+    line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
+    if (isUpstreamFailure(response)) {
+      line.level = "warn";
+      line.error = response.message;
+      return refuse(UPSTREAM_FAILURE_CODE[response.failure], response.message);
+    }
+    return { ...response, headers: withoutMarker(responseHeadersForClient(response.headers)) };
+  }
+
+  return async function sign(request, limits) {
+    const started = performance.now();
+    const line: RequestLogLine = {
+      level: "info",
+      msg: "request",
+      method: request.method,
+      path: request.path,
+      host: request.host.authority,
+      status: 0,
+      totalMs: 0,
+    };
+    if (limits.requestId) line.requestId = limits.requestId;
+    if (request.caller) line.caller = request.caller;
+    const outcome = await answer(request, limits, line);
+    let response: ProxyResponse;
+    if ("code" in outcome) {
+      line.code = outcome.code;
+      response = refusalResponse(outcome);
+    } else {
+      response = outcome;
+    }
+    line.status = response.statusCode;
+    line.totalMs = Math.round((performance.now() - started) * 10) / 10;
+    log(line as unknown as Record<string, unknown>);
+    return response;
+  };
+}
