@@ -123,6 +123,7 @@ describe("the ssm-sign-proxy-cdk tarball", () => {
     );
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(["aws-cdk-lib", "constructs"]);
     expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.scripts ?? {}).toEqual({});
   });
 });
 

@@ -3,7 +3,7 @@
  * a fresh project. The CLI answers, the embedding API type-checks under `moduleResolution: nodenext` (real
  * declarations, not `any`) and signs a request, and the install stays small. Needs `npm run build`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +61,13 @@ describe("the ssm-sign-proxy tarball", () => {
     const sources = packed.files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
     expect(sources).toEqual([]);
     expect(packed.files.filter((f) => /(^|\/)test\//.test(f))).toEqual([]);
+  });
+
+  it("runs no install scripts at the consumer (no prepare needing a folder the tarball leaves out)", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(project.dir, "node_modules/ssm-sign-proxy/package.json"), "utf8"),
+    ) as { scripts?: Record<string, string> };
+    expect(Object.keys(manifest.scripts ?? {})).toEqual([]);
   });
 
   it("installs with only the daemon's runtime dependencies, in at most 30 MB", async () => {
