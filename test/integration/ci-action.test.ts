@@ -38,6 +38,9 @@ interface ActionStep {
   name?: string;
   shell?: string;
   run?: string;
+  uses?: string;
+  if?: string;
+  with?: Record<string, string>;
   env?: Record<string, string>;
 }
 interface ActionInput {
@@ -105,6 +108,8 @@ async function runAction(
   let output = "";
   try {
     for (const [index, step] of action.runs.steps.entries()) {
+      // Other actions (actions/setup-node) are the runner's business; this machine already has Node.
+      if (step.uses) continue;
       const outputFile = join(dir, `output_${index}`);
       writeFileSync(outputFile, "");
       const stepEnv: Record<string, string> = {};
@@ -147,15 +152,25 @@ async function runAction(
 describe("action.yml: structure", () => {
   const action = loadAction();
 
-  it("is a composite action whose steps all name a shell", () => {
+  it("is a composite action whose script steps all name a shell", () => {
     expect(action.runs.using).toBe("composite");
-    for (const step of action.runs.steps) expect(step.shell).toBe("bash");
+    for (const step of action.runs.steps.filter((s) => !s.uses)) expect(step.shell).toBe("bash");
+  });
+
+  it("installs Node 22 (the Lambda runtime's) first, unless node-version is empty", () => {
+    const [first] = action.runs.steps;
+    expect(first?.uses).toMatch(/^actions\/setup-node@v\d+$/);
+    expect(first?.if).toBe("inputs.node-version != ''");
+    expect(first?.with?.["node-version"]).toBe("${{ inputs.node-version }}");
+    expect(action.inputs["node-version"]?.default).toBe("22");
   });
 
   it("references only inputs it declares and outputs of steps that exist", () => {
     const ids = new Set(action.runs.steps.map((s) => s.id).filter(Boolean));
     const texts = [
-      ...action.runs.steps.flatMap((s) => Object.values(s.env ?? {}).map(String)),
+      ...action.runs.steps.flatMap((s) =>
+        [...Object.values(s.env ?? {}), ...Object.values(s.with ?? {})].map(String),
+      ),
       ...Object.values(action.outputs).map((o) => o.value),
     ];
     const refs = texts.flatMap(expressions);
