@@ -96,7 +96,7 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     const codeDirectory = props.codeDirectory ?? LAMBDA_ASSET_DIR;
     if (!existsSync(join(codeDirectory, "index.mjs"))) {
       throw new MissingBuildError(
-        `the function bundle ${join(codeDirectory, "index.mjs")} does not exist; run \`npm run build\` first (it writes dist/lambda/index.mjs and copies it there).`,
+        `the function bundle ${join(codeDirectory, "index.mjs")} does not exist; in a clone of the repository, run \`npm run build\` first (it writes dist/lambda/index.mjs and copies it there).`,
       );
     }
 
@@ -145,7 +145,7 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     if (props.cacheTtl) environment.SSM_SIGN_PROXY_CACHE_TTL = String(props.cacheTtl.toSeconds());
 
     // The prebuilt bundle, not a fresh esbuild run: what is deployed is byte for byte what the tests ran
-    // (test/cdk/stack-asset.test.ts), and a consumer of the package needs neither esbuild nor a lock file.
+    // (test/cdk/stack-assets.test.ts), and a consumer of the package needs neither esbuild nor a lock file.
     this.function = new lambda.Function(this, "Function", {
       code: lambda.Code.fromAsset(codeDirectory),
       handler: "index.handler",
