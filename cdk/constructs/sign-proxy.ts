@@ -87,18 +87,19 @@ export class SignProxy extends Construct implements IInvokeGrantor {
   readonly invokePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: SignProxyProps = {}) {
-    super(scope, id);
-    this.prefix = normalizeParameterPrefix(props.prefix ?? DEFAULT_PARAMETER_PREFIX);
-    const keyChoice = props.parameterKey ?? ParameterKey.create();
-    this.parameterKey = keyChoice.bind(this);
-    this.putParameterKeyId = keyChoice.putParameterKeyId();
-    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+    // Checked before anything is added to the tree, so a failed attempt leaves no half-built construct.
     const codeDirectory = props.codeDirectory ?? LAMBDA_ASSET_DIR;
     if (!existsSync(join(codeDirectory, "index.mjs"))) {
       throw new MissingBuildError(
         `the function bundle ${join(codeDirectory, "index.mjs")} does not exist; in a clone of the repository, run \`npm run build\` first (it writes dist/lambda/index.mjs and copies it there).`,
       );
     }
+    super(scope, id);
+    this.prefix = normalizeParameterPrefix(props.prefix ?? DEFAULT_PARAMETER_PREFIX);
+    const keyChoice = props.parameterKey ?? ParameterKey.create();
+    this.parameterKey = keyChoice.bind(this);
+    this.putParameterKeyId = keyChoice.putParameterKeyId();
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

@@ -6,10 +6,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, Stack } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../cdk/app/context";
 import { SignProxyStack } from "../../cdk/app/stack";
+import { MissingBuildError } from "../../cdk/constructs/paths";
+import { SignProxy } from "../../cdk/constructs/sign-proxy";
 import { TESTED_LAMBDA_DIR, TESTED_STANDALONE } from "./support/tested-bundles";
 
 interface FileAsset {
@@ -87,5 +89,21 @@ describe("the synthesized assets are the tested files", () => {
     const staged = stagedAsset(objectKey as string);
     const tested = readFileSync(TESTED_STANDALONE);
     expect(readFileSync(staged.path).equals(tested)).toBe(true);
+  });
+});
+
+describe("without a built bundle", () => {
+  it("stops synth with MissingBuildError naming the file and `npm run build`", () => {
+    const empty = mkdtempSync(join(tmpdir(), "ssm-sign-proxy-no-bundle-"));
+    try {
+      const stack = new Stack(new App(), "NoBundle");
+      const attempt = () => new SignProxy(stack, "Signer", { codeDirectory: empty });
+      expect(attempt).toThrow(MissingBuildError);
+      expect(stack.node.tryFindChild("Signer")).toBeUndefined();
+      expect(attempt).toThrow(`the function bundle ${join(empty, "index.mjs")} does not exist`);
+      expect(attempt).toThrow("run `npm run build` first");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
