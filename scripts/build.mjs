@@ -8,8 +8,9 @@
 // - .d.ts for both packages (scripts/declarations.mjs), unless --bundles-only (cdk.json's quick rebuild).
 // Entry points only: a new source file under lambda/, proxy-daemon/ or cdk/ needs no change here.
 
-import { cp, mkdir, rm } from "node:fs/promises";
-import { build } from "esbuild";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { build as esbuild } from "esbuild";
 import { emitDeclarations } from "./declarations.mjs";
 
 const bundlesOnly = process.argv.includes("--bundles-only");
@@ -29,11 +30,30 @@ const common = {
   logLevel: "warning",
 };
 
-// Nothing stale may ride along into a package or an asset (dist/proxy-daemon/ is the pre-workspace layout).
-const stale = ["dist/lambda", "dist/standalone", "dist/proxy-daemon", "cdk/dist/assets"];
-if (!bundlesOnly) stale.push("proxy-daemon/dist", "cdk/dist");
-await Promise.all(stale.map((dir) => rm(dir, { recursive: true, force: true })));
-await mkdir("dist", { recursive: true });
+/**
+ * Writes a file only when its bytes change, through a rename: `cdk synth` (cdk.json) rebuilds while other
+ * test files read these same files, and must never let them see a missing or half-written one.
+ */
+async function writeIfChanged(path, contents) {
+  const current = await readFile(path).catch(() => undefined);
+  if (current?.equals(contents)) return;
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, contents);
+  await rename(temporary, path);
+}
+
+async function build(options) {
+  const result = await esbuild({ ...options, write: false });
+  await Promise.all(result.outputFiles.map((file) => writeIfChanged(file.path, Buffer.from(file.contents))));
+}
+
+// A full build starts clean, so nothing stale rides along into a package or an asset (dist/proxy-daemon/ is
+// the pre-workspace layout). --bundles-only runs while tests read the outputs, and only rewrites.
+if (!bundlesOnly) {
+  const stale = ["dist/lambda", "dist/standalone", "dist/proxy-daemon", "proxy-daemon/dist", "cdk/dist"];
+  await Promise.all(stale.map((dir) => rm(dir, { recursive: true, force: true })));
+}
 await Promise.all([
   build({
     ...common,
@@ -74,9 +94,10 @@ await Promise.all([
 ]);
 
 // Byte copies, not rebuilds: what the constructs deploy is what the tests ran (test/cdk/stack-assets.test.ts).
-await Promise.all([
-  cp("dist/lambda", "cdk/dist/assets/lambda", { recursive: true }),
-  cp("dist/standalone/ssm-sign-proxy.mjs", "cdk/dist/assets/standalone/ssm-sign-proxy.mjs"),
-]);
+const copies = {
+  "dist/lambda/index.mjs": "cdk/dist/assets/lambda/index.mjs",
+  "dist/standalone/ssm-sign-proxy.mjs": "cdk/dist/assets/standalone/ssm-sign-proxy.mjs",
+};
+await Promise.all(Object.entries(copies).map(async ([from, to]) => writeIfChanged(to, await readFile(from))));
 
 if (!bundlesOnly) emitDeclarations();
