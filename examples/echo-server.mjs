@@ -4,11 +4,15 @@
 //
 //   node examples/echo-server.mjs [--port 8443]
 //
-// Its certificate (echo-server.crt) is self-signed for localhost only and is not a CA (it cannot vouch for
-// any other host), so trusting it is safe; its key is public on purpose. The daemon is the process that
-// dials this server, so the daemon needs: NODE_EXTRA_CA_CERTS=examples/echo-server.crt
+// Its certificate (echo-server.crt) is self-signed for the loopback names only (localhost, 127.0.0.1 and ::1)
+// and is not a CA (it cannot vouch for any other host), so trusting it is safe; its key is public on purpose.
+// The daemon is the process that dials this server, so the daemon needs:
+// NODE_EXTRA_CA_CERTS=examples/echo-server.crt
+//
+// Stop it with Ctrl-C, or `kill %1` in the shell that started it with `&`.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
+import { createServer as createTcpServer } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,8 +40,40 @@ const server = createServer(
   },
 );
 
-server.listen(port, "localhost", () => {
-  const { port: bound } = server.address();
+// A request in plain HTTP means the client came straight here, not through the daemon: most often because
+// no_proxy (or NO_PROXY) lists localhost. Say so, instead of the TLS error curl reports as "Empty reply".
+const DIRECT = [
+  "this is the echo server's HTTPS port and your request came here directly, in plain HTTP, not through the daemon.",
+  `Is localhost in no_proxy or NO_PROXY? Run: no_proxy= NO_PROXY= http_proxy=http://127.0.0.1:8000 curl http://localhost:${port}/hello`,
+  "",
+].join("\n");
+
+const listener = createTcpServer({ pauseOnConnect: true }, (socket) => {
+  socket.once("readable", () => {
+    const first = socket.read(1);
+    if (first === null) return socket.destroy();
+    socket.unshift(first);
+    // 0x16 starts a TLS handshake record; anything else is not TLS.
+    if (first[0] === 0x16) return server.emit("connection", socket);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(DIRECT)}\r\n\r\n${DIRECT}`,
+    );
+  });
+});
+
+listener.on("error", (err) => {
+  if (err.code === "EADDRINUSE") {
+    process.stderr.write(
+      `echo server: port ${port} on localhost is already in use, probably by an echo server from an earlier run: stop that one (kill %1 in its shell, or fuser -k ${port}/tcp), or give another port with --port N\n`,
+    );
+  } else {
+    process.stderr.write(`echo server: cannot listen on localhost:${port}: ${err.message}\n`);
+  }
+  process.exit(1);
+});
+
+listener.listen(port, "localhost", () => {
+  const { port: bound } = listener.address();
   const cert = relative(process.cwd(), certFile) || certFile;
   process.stdout.write(
     `echo server listening on https://localhost:${bound}\n` +
@@ -45,4 +81,4 @@ server.listen(port, "localhost", () => {
   );
 });
 
-for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => server.close(() => process.exit(0)));
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => listener.close(() => process.exit(0)));

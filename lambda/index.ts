@@ -1,4 +1,5 @@
 /** The Lambda entry point: configuration from the environment, clients in module scope (reused while warm). */
+import { parseHostList } from "./core/host-list";
 import { createHandler } from "./handler/handler";
 import { SsmApiClient } from "./parameters/ssm-api-client";
 import { SsmParameterSource } from "./parameters/ssm-parameter-source";
@@ -23,6 +24,7 @@ function seconds(name: string): number | undefined {
 export const handler = createHandler({
   source: new SsmParameterSource(new SsmApiClient()),
   prefix: process.env.SSM_SIGN_PROXY_PREFIX,
+  hosts: parseHostList(process.env.SSM_SIGN_PROXY_HOSTS),
   cacheTtlSeconds: seconds("SSM_SIGN_PROXY_CACHE_TTL"),
   negativeCacheTtlSeconds: seconds("SSM_SIGN_PROXY_NEGATIVE_CACHE_TTL"),
   timeoutSeconds: seconds("SSM_SIGN_PROXY_TIMEOUT"),

@@ -3,11 +3,13 @@
 
 import type { Node } from "constructs";
 import type { HostTag } from "../daemon/daemon-association";
+import { unknownContextKeys } from "./unknown-context-keys";
 
 /** Every context key the app understands, with the value syntax shown in error messages. */
 export const CONTEXT_KEYS = {
-  prefix: "prefix=sign-proxy",
+  prefix: "prefix=sign-proxy (or prefix= with hosts=…)",
   functionName: "functionName=ssm-sign-proxy",
+  hosts: "hosts=api.github.com,hooks.slack.com",
   kmsKey: "kmsKey=create | aws-managed | arn:aws:kms:REGION:ACCOUNT:key/ID",
   alb: "alb=true",
   vpcId: "vpcId=vpc-0123456789abcdef0 (with subnetIds and vpcCidr or albPeers)",
@@ -66,7 +68,10 @@ export interface CircleCiConfig {
 }
 
 export interface StackConfig {
+  /** `""`: parameters at `/<host>/…` (the Go original's naming); only with `hosts`. */
   readonly prefix?: string;
+  /** The deployed host list: the function reads only these hosts' folders. */
+  readonly hosts?: readonly string[];
   readonly functionName?: string;
   readonly kmsKey: KmsKeyChoice;
   readonly alb?: AlbConfig;
@@ -89,6 +94,8 @@ export class ContextError extends Error {
 /** Where context comes from; `Node` satisfies it, and so does a plain lookup in tests. */
 export interface ContextSource {
   tryGetContext(key: string): unknown;
+  /** Every key given (`Node` has it): without it, misspelled keys cannot be noticed. */
+  getAllContext?(): Record<string, unknown>;
 }
 
 const CIDR = /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/;
@@ -136,6 +143,20 @@ class ContextReader {
     if (value !== undefined && !pattern.test(value)) {
       this.problems.push(`${key}='${value}' is malformed; expected ${CONTEXT_KEYS[key]}`);
     }
+  }
+
+  /** `-c prefix=` is the empty prefix (parameters at `/<host>/…`), allowed only with a host list. */
+  prefix(hosts: readonly string[] | undefined): string | undefined {
+    const value = this.source.tryGetContext("prefix");
+    if (typeof value !== "string" || value.trim().replace(/^\/+|\/+$/g, "") !== "")
+      return this.string("prefix");
+    if (hosts === undefined) {
+      this.problems.push(
+        `prefix is empty, which would let the function read every parameter in the account: pass ${CONTEXT_KEYS.prefix.split(" ")[0]} or list the hosts it signs for, ${CONTEXT_KEYS.hosts}`,
+      );
+      return undefined;
+    }
+    return "";
   }
 
   kmsKey(): KmsKeyChoice {
@@ -251,8 +272,10 @@ class ContextReader {
 /** Reads and validates the app's context. Throws `ContextError` listing every problem found. */
 export function readStackConfig(source: ContextSource | Node): StackConfig {
   const reader = new ContextReader(source);
+  const hosts = reader.list("hosts");
   const config: StackConfig = {
-    prefix: reader.string("prefix"),
+    prefix: reader.prefix(hosts),
+    hosts,
     functionName: reader.string("functionName"),
     kmsKey: reader.kmsKey(),
     alb: reader.alb(),
@@ -264,6 +287,8 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
     allowBroad: reader.flag("allowBroad"),
   };
   reader.matching("functionName", FUNCTION_NAME, config.functionName);
+  const given = Object.keys(source.getAllContext?.() ?? {});
+  reader.problems.push(...unknownContextKeys(given, Object.keys(CONTEXT_KEYS)));
   if (config.daemonAddress !== undefined && config.daemonTag === undefined) {
     reader.problems.push(`daemonAddress only applies with ${CONTEXT_KEYS.daemonTag}`);
   }

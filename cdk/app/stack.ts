@@ -44,6 +44,7 @@ export class SignProxyStack extends Stack {
 
     this.signProxy = new SignProxy(this, "SignProxy", {
       prefix: config.prefix,
+      hosts: config.hosts,
       // A fixed default name keeps the daemon command line and the CI examples copy-pasteable.
       functionName: config.functionName ?? DEFAULT_FUNCTION_NAME,
       parameterKey: parameterKeyFor(config.kmsKey),
@@ -193,10 +194,14 @@ export class SignProxyStack extends Stack {
       reason:
         "nodejs22.x is the runtime the function is built and tested for (esbuild target node22); a newer runtime is adopted deliberately after the test suite runs on it, not by a linter",
     });
-    Validations.of(this.signProxy.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${this.signProxy.prefix}/*]`,
-      reason:
-        "GetParametersByPath on the one parameter hierarchy (parameter/<prefix>/*): the hosts under it are only known at request time, and nothing outside the prefix is reachable",
-    });
+    for (const folder of this.signProxy.parameterFolders) {
+      Validations.of(this.signProxy.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${folder}/*]`,
+        reason:
+          this.signProxy.hosts === undefined
+            ? "GetParametersByPath on the one parameter hierarchy (parameter/<prefix>/*): the hosts under it are only known at request time, and nothing outside the prefix is reachable"
+            : "GetParametersByPath on one listed host's folder (parameter/[<prefix>/]<host>/*): its parameter names are only known at request time, and no other host's folder is reachable",
+      });
+    }
   }
 }

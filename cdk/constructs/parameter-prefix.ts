@@ -6,14 +6,16 @@ export class ParameterPrefixError extends Error {
 const NAME = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 
 /**
- * Normalizes `prefix`, `/prefix` or `/prefix/` to `prefix` and refuses what would break: an empty prefix
- * would grant the function every parameter in the account, and SSM reserves names starting with aws/ssm.
+ * Normalizes `prefix`, `/prefix` or `/prefix/` to `prefix` (and `""`, `/` to the empty prefix) and refuses what
+ * would break: an empty prefix without a host list would grant the function every parameter in the account, and
+ * SSM reserves names starting with aws/ssm.
  */
-export function normalizeParameterPrefix(prefix: string): string {
+export function normalizeParameterPrefix(prefix: string, hasHostList = false): string {
   const trimmed = prefix.trim().replace(/^\/+|\/+$/g, "");
   if (trimmed === "") {
+    if (hasHostList) return "";
     throw new ParameterPrefixError(
-      "prefix is empty; the function would be granted every parameter in the account. Pass a name, e.g. prefix=sign-proxy.",
+      "prefix is empty; the function would be granted every parameter in the account. Pass a prefix (prefix=sign-proxy) or the hosts it signs for (hosts=api.github.com,hooks.slack.com).",
     );
   }
   if (!NAME.test(trimmed)) {

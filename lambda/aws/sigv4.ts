@@ -2,7 +2,7 @@
  * AWS Signature Version 4 for one request, with node:crypto only.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  * The function needs exactly one signed call (SSM GetParametersByPath); signing it here instead of loading the
- * SDK's client stack keeps the bundle ~20x smaller and the cold start ~10x shorter (see README, Benchmarks).
+ * SDK's client stack keeps the bundle ~20x smaller and the cold start ~10x shorter (see docs/benchmarks.md).
  * Checked against the SDK's own signer in test/unit/aws-sigv4.test.ts.
  */
 import { createHash, createHmac } from "node:crypto";

@@ -4,7 +4,8 @@
  *
  * ALB sends either the multi-value form (target group attribute `lambda.multi_value_headers.enabled`) or
  * the single-value form, and expects the result in the same form: a mismatch makes it answer 502.
- * Query keys and values arrive still percent-encoded, exactly as the client sent them.
+ * Query keys and values arrive still percent-encoded, exactly as the client sent them, from an ALB and from our
+ * daemon; the original Go daemon sends them decoded (see lambda/wire/event-source.ts and docs/migrating-from-go.md).
  */
 import type { UpstreamHost } from "./host-key";
 
@@ -20,9 +21,16 @@ export interface CallerContext {
   mode?: string;
 }
 
+/** What the original Go daemon puts in `requestContext.instance`: the mark of its events. */
+export interface GoInstanceContext {
+  instance_id?: string;
+  hostname?: string;
+}
+
 export interface AlbRequestContext {
   elb?: { targetGroupArn?: string };
   caller?: CallerContext;
+  instance?: GoInstanceContext;
 }
 
 interface AlbEventBase {
@@ -31,6 +39,11 @@ interface AlbEventBase {
   path: string;
   body?: string | null;
   isBase64Encoded?: boolean;
+  /**
+   * Our daemon's addition: the query exactly as the client wrote it (without `?`). The grouped fields cannot
+   * tell `flag` from `flag=` nor keep the order between names; older functions ignore this field.
+   */
+  rawQueryString?: string;
 }
 
 export interface AlbMultiValueEvent extends AlbEventBase {
@@ -71,8 +84,11 @@ export interface InvocationContext {
 /** Headers as raw [name, value] pairs, in order, duplicates kept (like Node's `rawHeaders`, paired). */
 export type HeaderPairs = Array<[name: string, value: string]>;
 
-/** Query as raw [key, value] pairs, still percent-encoded as on the wire; order and duplicates kept. */
-export type QueryPairs = Array<[key: string, value: string]>;
+/**
+ * Query as raw [key, value] pairs, still percent-encoded as on the wire; order and duplicates kept.
+ * A null value is a key written without `=` (`?flag`); an empty string is `?e=`.
+ */
+export type QueryPairs = Array<[key: string, value: string | null]>;
 
 /** A decoded request: what the signer works on. */
 export interface ProxyRequest {

@@ -35,6 +35,7 @@ export const REFUSAL_STATUS = {
   // Parameters.
   "no-parameters": 407,
   "reserved-host-name": 407,
+  "host-not-deployed": 407,
   "parameters-path-invalid": 502,
   "parameters-denied": 502,
   "parameters-unavailable": 502,
@@ -46,6 +47,12 @@ export const REFUSAL_STATUS = {
   "upstream-reset": 502,
   "upstream-too-large": 502,
   "upstream-timeout": 504,
+  // Tokens the function mints (GitHub App installation tokens, OAuth2 client credentials).
+  "token-key-invalid": 502,
+  "token-mint-rejected": 502,
+  "token-mint-invalid": 502,
+  "token-mint-unavailable": 503,
+  "token-mint-timeout": 504,
   // The daemon's signer (Lambda Invoke or the in-process function).
   "signer-not-ready": 503,
   "signer-unavailable": 503,

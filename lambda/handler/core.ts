@@ -16,12 +16,22 @@
  * - It never throws and never logs a secret: one JSON line per request goes to `log` (request-log.ts).
  *
  * Hooks for what comes next: `send` is the upstream client (replace it to stream or to pool differently);
- * parameters come from `source` behind a cache (minted tokens are another ParameterSource or a step before
- * applyRules); hardening checks belong before `send`, as refusals with a code of their own.
+ * parameters come from `source` behind a cache; a host whose token is minted (github-app/…, oauth2/…) goes
+ * through sendWithMintedToken (lambda/minting/), which dials the token endpoint with the same `send`;
+ * hardening checks belong before `send`, as refusals with a code of their own.
  */
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
+import { type HostList, hostListRefusal } from "../core/host-list";
 import type { ProxyResponse, SignRequest } from "../core/proxy-request";
-import { type Refusal, type RefusalCode, refusalResponse, refuse, withoutMarker } from "../core/refusal";
+import {
+  isRefusal,
+  type Refusal,
+  type RefusalCode,
+  refusalResponse,
+  refuse,
+  withoutMarker,
+} from "../core/refusal";
+import { sendWithMintedToken } from "../minting/minted-exchange";
 import { ExpirableCache } from "../parameters/expirable-cache";
 import { hostPath, normalizePrefix, reservedFirstSegment } from "../parameters/parameter-path";
 import {
@@ -42,11 +52,23 @@ export interface SigningCoreOptions {
   cacheTtlSeconds?: number;
   /** How long "no parameters for this host" is remembered. @default 30 */
   negativeCacheTtlSeconds?: number;
+  /** The deployed host list (`SSM_SIGN_PROXY_HOSTS`): other hosts are refused before SSM is asked. @default none */
+  hosts?: HostList;
   /** Where the per-request JSON line goes. @default stdout */
   log?: LogSink;
   /** The upstream client. @default sendUpstream (node:https, keep-alive) */
   send?: typeof sendUpstream;
+  /** Extra words for "no parameters for host" (the daemon's --local names a prefix the file was written for). */
+  noParametersHint?: (hostKey: string) => string | undefined;
 }
+
+/** Parameters under the host that were skipped, named with the reason: a typo'd kind is the usual one. */
+function ignoredHint(parsed: ParsedRules): string {
+  const shown = parsed.ignored.slice(0, 3).map((i) => `${i.name} (${i.reason})`);
+  return shown.length > 0 ? `; ignored ${shown.join(", ")}` : "";
+}
+
+const hint = (text: string | undefined): string => (text ? `; ${text}` : "");
 
 /** Per request: what the transport in front allows. */
 export interface SignLimits {
@@ -79,6 +101,11 @@ const UPSTREAM_FAILURE_CODE: Record<UpstreamFailureKind, RefusalCode> = {
   "too-large": "upstream-too-large",
 };
 
+/** What is left of the request's upstream deadline (a mint or a first attempt may have used some). */
+function remainingMs(started: number, limits: SignLimits): number {
+  return Math.max(100, limits.timeoutMs - (performance.now() - started));
+}
+
 function isHealthCheck(request: SignRequest): boolean {
   for (const [name, value] of request.headers) {
     if (value.startsWith("ELB-HealthChecker/") && name.toLowerCase() === "user-agent") return true;
@@ -96,10 +123,15 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     isNegative: (parsed) => parsed.rules.kinds.length === 0,
   });
 
-  async function rulesFor(line: RequestLogLine, key: string, path: string): Promise<ParsedRules | Refusal> {
+  async function rulesFor(
+    line: RequestLogLine,
+    key: string,
+    path: string,
+    authority: string,
+  ): Promise<ParsedRules | Refusal> {
     try {
       const cached = await cache.get(key, async () => {
-        const result = parseRules(path, await options.source.getParametersByPath(path));
+        const result = parseRules(path, await options.source.getParametersByPath(path), authority);
         for (const ignored of result.ignored) {
           log({ level: "warn", msg: "parameter ignored", parameter: ignored.name, reason: ignored.reason });
         }
@@ -131,6 +163,12 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     const { host } = request;
     // ALB health checks (if a target group enables them) get a cheap answer without touching SSM.
     if (isHealthCheck(request)) return refuse("health-ok", "ok");
+    const notDeployed = hostListRefusal(options.hosts, host);
+    if (notDeployed) {
+      line.level = "warn";
+      line.error = notDeployed.message;
+      return notDeployed;
+    }
     const path = hostPath(prefix, host.key);
     if (reservedFirstSegment(path) !== undefined) {
       return refuse(
@@ -139,12 +177,14 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
           `(${path}); set SSM_SIGN_PROXY_PREFIX (e.g. /prod) and store them under /prod/${host.key}/`,
       );
     }
-    const parsed = await rulesFor(line, host.key, path);
+    const parsed = await rulesFor(line, host.key, path, host.authority);
     if ("code" in parsed) return parsed;
     if (parsed.rules.kinds.length === 0) {
       return refuse(
         "no-parameters",
-        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)`,
+        `no parameters for host ${host.authority}: create one under ${path}/ (e.g. ${path}/headers/Authorization)` +
+          ignoredHint(parsed) +
+          hint(options.noParametersHint?.(host.key)),
       );
     }
     line.applied = parsed.rules.kinds;
@@ -159,12 +199,29 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
       parsed.rules,
     );
     const upstreamStarted = performance.now();
-    const response = await send(host, signed, limits);
+    const { tokenSource } = parsed.rules;
+    // A minted token first (cached, or minted by the same upstream client), then the API, in one deadline.
+    const response = tokenSource
+      ? await sendWithMintedToken({
+          host,
+          request: signed,
+          source: tokenSource,
+          mintTimeoutMs: limits.timeoutMs,
+          send: (again) => send(host, again, { ...limits, timeoutMs: remainingMs(upstreamStarted, limits) }),
+          mintSend: send,
+          log,
+        })
+      : await send(host, signed, limits);
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
     if (isUpstreamFailure(response)) {
       line.level = "warn";
       line.error = response.message;
       return refuse(UPSTREAM_FAILURE_CODE[response.failure], response.message);
+    }
+    if (isRefusal(response)) {
+      line.level = "warn";
+      line.error = response.message;
+      return response;
     }
     return { ...response, headers: withoutMarker(responseHeadersForClient(response.headers)) };
   }

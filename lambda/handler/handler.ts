@@ -19,11 +19,6 @@ export type Handler = (event: unknown, context?: InvocationContext) => Promise<A
 
 const DEFAULT_TIMEOUT_MS = 25_000;
 
-function cameThroughAlb(event: unknown): boolean {
-  const context = (event as { requestContext?: { elb?: unknown } } | null)?.requestContext;
-  return typeof context === "object" && context !== null && context.elb !== undefined;
-}
-
 /** The upstream deadline: the configured timeout, but always inside the invocation's own. */
 export function upstreamTimeoutMs(timeoutSeconds: number | undefined, context?: InvocationContext): number {
   const remaining = context?.getRemainingTimeInMillis?.();
@@ -82,7 +77,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const response = await sign(request, {
       timeoutMs: upstreamTimeoutMs(options.timeoutSeconds, context),
       // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
-      maxResponseBytes: cameThroughAlb(event) ? ALB_MAX_BODY : INVOKE_MAX_BODY,
+      maxResponseBytes: decoded.source === "alb" ? ALB_MAX_BODY : INVOKE_MAX_BODY,
       ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
     });
     return encodeResult(response, decoded.multiValue);

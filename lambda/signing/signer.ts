@@ -1,29 +1,13 @@
 /** Applies a host's signing rules to a request. Pure; order: headers, basic, rewrite/path, queries. */
 import type { HeaderPairs, ProxyRequest, QueryPairs } from "../core/proxy-request";
+import { decodeQueryComponent, encodeQueryComponent, formatQuery } from "../core/query-syntax";
 import type { SigningRules } from "./signing-rules";
+
+export { encodeQueryComponent } from "../core/query-syntax";
 
 function withoutHeader(headers: HeaderPairs, name: string): HeaderPairs {
   const lower = name.toLowerCase();
   return headers.filter(([n]) => n.toLowerCase() !== lower);
-}
-
-function decodeQueryComponent(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, " "));
-  } catch {
-    return raw; // malformed %-escapes: compare as written
-  }
-}
-
-/**
- * Query encoding for values we inject: everything but unreserved characters (RFC 3986 §2.3) is escaped,
- * so the value decodes back to itself under both RFC 3986 and form (`+` = space) decoding.
- */
-export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }
 
 export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyRequest {
@@ -37,7 +21,8 @@ export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyReq
     headers = [...withoutHeader(headers, "authorization"), ["Authorization", `Basic ${token}`]];
   }
   const path = rules.rewritePath ?? request.path;
-  let query: QueryPairs = request.query;
+  // A rewrite/path value's own query (`/services/T0/B0/X?foo=bar`) joins the client's before queries/… apply.
+  let query: QueryPairs = rules.rewriteQuery ? [...request.query, ...rules.rewriteQuery] : request.query;
   if (rules.queries.length > 0) {
     const names = new Set(rules.queries.map(([name]) => name));
     query = [
@@ -54,5 +39,5 @@ export function applyRules(request: ProxyRequest, rules: SigningRules): ProxyReq
 /** The request target (path + query) as it goes on the wire. */
 export function requestTarget(path: string, query: QueryPairs): string {
   if (query.length === 0) return path;
-  return `${path}?${query.map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join("&")}`;
+  return `${path}?${formatQuery(query)}`;
 }

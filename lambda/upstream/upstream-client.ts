@@ -2,7 +2,7 @@
  * Sends a signed request to `https://<host>[:port]` and reads the whole answer. The only network edge besides SSM.
  * - A keep-alive pool lives in module scope (one https.Agent), so warm invocations reuse TLS connections.
  *   node:https rather than undici: same pooling, zero bundle cost (undici alone is 530 KB minified, most of the
- *   cold-start import time; see README, Benchmarks).
+ *   cold-start import time; see docs/benchmarks.md).
  * - Redirects are returned, never followed: a followed redirect would carry injected secrets to another host.
  * - Bodies are never decoded: a gzip answer stays gzip.
  * - A reused socket that the peer reset (sockets freeze with a Lambda sandbox and die meanwhile) gets one retry,
@@ -47,6 +47,11 @@ const agent = new https.Agent({
 });
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
+/** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
 const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 

@@ -15,16 +15,19 @@ import type {
   HeaderPairs,
   ProxyRequest,
   ProxyResponse,
-  QueryPairs,
 } from "../core/proxy-request";
 import { type CodecError, codecError } from "./codec-error";
+import { type EventSource, eventSource, readCaller } from "./event-source";
+import { isRecord, readMultiValue, readSingleValue } from "./fields";
+import { encodeQuery, readQuery } from "./query-fields";
 
 export type { CodecError } from "./codec-error";
 export { isCodecError } from "./codec-error";
 
-/** A decoded event: the request, the form to answer in, and the caller for the audit log. */
+/** A decoded event: the request, the form to answer in, who built it, and the caller for the audit log. */
 export interface DecodedEvent extends ProxyRequest {
   multiValue: boolean;
+  source: EventSource;
   caller?: CallerContext;
 }
 
@@ -55,42 +58,13 @@ export function encodeEvent(req: ProxyRequest, caller?: CallerContext): AlbMulti
   const event: AlbMultiValueEvent = {
     httpMethod: req.method,
     path: req.path,
-    multiValueQueryStringParameters: groupPairs(req.query),
+    ...encodeQuery(req.query),
     multiValueHeaders: groupPairs(req.headers),
     body: req.body.length > 0 ? req.body.toString("base64") : "",
     isBase64Encoded: req.body.length > 0,
   };
   if (caller) event.requestContext = { caller };
   return event;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readMultiValue(field: string, value: unknown): Array<[string, string]> | CodecError {
-  if (value === undefined || value === null) return [];
-  if (!isRecord(value)) return codecError(`${field} must be an object of string arrays`);
-  const pairs: Array<[string, string]> = [];
-  for (const [name, values] of Object.entries(value)) {
-    if (!Array.isArray(values)) return codecError(`${field}["${name}"] must be an array of strings`);
-    for (const v of values) {
-      if (typeof v !== "string") return codecError(`${field}["${name}"] must contain only strings`);
-      pairs.push([name, v]);
-    }
-  }
-  return pairs;
-}
-
-function readSingleValue(field: string, value: unknown): Array<[string, string]> | CodecError {
-  if (value === undefined || value === null) return [];
-  if (!isRecord(value)) return codecError(`${field} must be an object of strings`);
-  const pairs: Array<[string, string]> = [];
-  for (const [name, v] of Object.entries(value)) {
-    if (typeof v !== "string") return codecError(`${field}["${name}"] must be a string`);
-    pairs.push([name, v]);
-  }
-  return pairs;
 }
 
 function readHeaders(pairs: Array<[string, string]>): HeaderPairs | CodecError {
@@ -104,22 +78,14 @@ function readHeaders(pairs: Array<[string, string]>): HeaderPairs | CodecError {
 
 /** Events and results carry headers in the same two forms: `multiValueHeaders` (arrays) or `headers`. */
 function readHeaderField(record: Record<string, unknown>): HeaderPairs | CodecError {
+  // The original Go function answers `"multiValueHeaders": null` next to its `headers` (its 407 does): a null
+  // or absent multi-value field defers to the single-value one, so its Content-Type is not lost.
+  const multi = record.multiValueHeaders;
   const raw =
-    "multiValueHeaders" in record
-      ? readMultiValue("multiValueHeaders", record.multiValueHeaders)
+    multi !== undefined && multi !== null
+      ? readMultiValue("multiValueHeaders", multi)
       : readSingleValue("headers", record.headers);
   return Array.isArray(raw) ? readHeaders(raw) : raw;
-}
-
-function readCaller(event: Record<string, unknown>): CallerContext | undefined {
-  const context = event.requestContext;
-  if (!isRecord(context) || !isRecord(context.caller)) return undefined;
-  const caller: CallerContext = {};
-  for (const key of ["address", "hostname", "instanceId", "mode"] as const) {
-    const v = context.caller[key];
-    if (typeof v === "string") caller[key] = v.slice(0, 256);
-  }
-  return caller;
 }
 
 function readBody(event: Record<string, unknown>): Buffer | CodecError {
@@ -149,9 +115,8 @@ export function decodeEvent(event: unknown): DecodedEvent | CodecError {
   const headers = readHeaderField(event);
   if (!Array.isArray(headers)) return headers;
 
-  const query = multiValue
-    ? readMultiValue("multiValueQueryStringParameters", event.multiValueQueryStringParameters)
-    : readSingleValue("queryStringParameters", event.queryStringParameters);
+  const source = eventSource(event);
+  const query = readQuery(event, source, multiValue);
   if (!Array.isArray(query)) return query;
 
   const body = readBody(event);
@@ -160,12 +125,13 @@ export function decodeEvent(event: unknown): DecodedEvent | CodecError {
   const decoded: DecodedEvent = {
     method: httpMethod,
     path,
-    query: query as QueryPairs,
+    query,
     headers,
     body,
     multiValue,
+    source,
   };
-  const caller = readCaller(event);
+  const caller = readCaller(event, source);
   if (caller) decoded.caller = caller;
   return decoded;
 }

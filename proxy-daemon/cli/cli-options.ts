@@ -28,7 +28,7 @@ export interface DaemonOptions {
   logLevel: LogLevel;
   /** Client networks allowed to use the daemon; empty means everyone who can reach the socket. */
   allow: AllowList;
-  /** When set, forwarded requests need `Proxy-Authorization: Bearer <token>`. Secret: never logged. */
+  /** When set, forwarded requests need the token (Bearer, or Basic password). Secret: never logged. */
   proxyToken?: string;
   /** Lambda mode in CI: assume this role with the job's OIDC ID token (see github-actions-credentials). */
   roleArn?: string;
@@ -63,7 +63,7 @@ const FLAGS = {
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
   help: { names: ["help", "h"], kind: "switch" },
-  version: { names: ["version"], kind: "switch" },
+  version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
 
 type FlagKey = keyof typeof FLAGS;
@@ -84,9 +84,10 @@ Options:
   --timeout SECONDS      per-request limit for signing and forwarding (default ${DEFAULT_TIMEOUT_SECONDS})
   --max-body BYTES       largest request body accepted (default ${DEFAULT_MAX_BODY}: what fits a 6 MB Invoke)
   --allow CIDR,...       only these client networks may use the daemon (others get 403)
-  --proxy-token TOKEN    require "Proxy-Authorization: Bearer TOKEN" on proxied requests
+  --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
+                         (Basic) or "Proxy-Authorization: Bearer TOKEN"
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
-  --version, --help
+  --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
   --role-arn ARN         assume ARN with the CI's OIDC ID token and refresh it before it expires: in GitHub

@@ -5,6 +5,7 @@ import type { CallerContext } from "../../lambda/core/proxy-request";
 import { startCiCredentials } from "../credentials/github-actions-credentials";
 import { createProxyServer } from "../http/proxy-server";
 import type { Invoker } from "../invoke/invoker";
+import { checkFunctionName, checkNamedProfile, checkRegion } from "../invoke/lambda/aws-preflight";
 import { instanceId } from "../invoke/lambda/imds";
 import { createLambdaClient, createStsClient } from "../invoke/lambda/lambda-client";
 import { LambdaInvoker } from "../invoke/lambda/lambda-invoker";
@@ -15,7 +16,7 @@ import { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import { createMetrics } from "../observe/metrics";
 import type { DaemonOptions } from "./cli-options";
-import { formatAuthority, isLoopbackHost } from "./listen-address";
+import { formatAuthority, isLoopbackHost, proxyHint } from "./listen-address";
 
 export interface DaemonDeps {
   log: Logger;
@@ -79,6 +80,11 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
         "--prefix is ignored in Lambda mode: the function's SSM_SIGN_PROXY_PREFIX decides",
       );
     const functionName = options.mode.functionName;
+    // Misconfigurations no retry can fix end the daemon here; only network failures are retried below.
+    const target = checkFunctionName(functionName);
+    if (target.kind === "invalid") throw new StartupError(target.message);
+    const badProfile = checkNamedProfile(process.env);
+    if (badProfile) throw new StartupError(badProfile);
     // Injected credentials win; else --role-arn (keyless CI, fails here with the reason); else the default chain.
     const ci = deps.credentials
       ? undefined
@@ -90,9 +96,19 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
         });
     if (ci?.kind === "error") throw new StartupError(ci.message);
     const credentials = deps.credentials ?? (ci?.kind === "role" ? ci.provider : undefined);
-    const clientOptions = credentials ? { credentials } : {};
+    // A full ARN names its region: the client must sign for (and call) that one.
+    const clientOptions = {
+      ...(credentials ? { credentials } : {}),
+      ...(target.region ? { region: target.region } : {}),
+    };
     const lambda = createLambdaClient(clientOptions);
     const sts = createStsClient(clientOptions);
+    const noRegion = await checkRegion(() => lambda.config.region(), process.env);
+    if (noRegion) {
+      lambda.destroy();
+      sts.destroy();
+      throw new StartupError(noRegion);
+    }
     const first = await checkFunction(lambda, sts, functionName);
     if (first.kind === "permanent") {
       lambda.destroy();
@@ -203,7 +219,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       maxBody: options.maxBodyBytes,
       timeout: options.timeoutSeconds,
     },
-    `listening on http://${address} (set http_proxy=http://${address})`,
+    `listening on http://${address} (${proxyHint(bound.address, bound.port, hostname())})`,
   );
 
   return {

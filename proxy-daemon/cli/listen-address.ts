@@ -35,3 +35,15 @@ export function isLoopbackHost(host: string): boolean {
 export function formatAuthority(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/**
+ * What to put in http_proxy for a bound address. 0.0.0.0 and :: are where to listen, not where to connect:
+ * on this host use loopback; elsewhere, this host's name or address.
+ */
+export function proxyHint(host: string, port: number, ownName: string): string {
+  if (host === "0.0.0.0" || host === "::") {
+    const local = host === "::" ? `[::1]:${port}` : `127.0.0.1:${port}`;
+    return `set http_proxy=http://${local} on this host, http://${ownName}:${port} from others`;
+  }
+  return `set http_proxy=http://${formatAuthority(host, port)}`;
+}

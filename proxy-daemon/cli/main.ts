@@ -1,9 +1,21 @@
 #!/usr/bin/env node
-import { createLogger } from "../observe/logger";
 /** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
+import { fstatSync } from "node:fs";
+import { createLogger } from "../observe/logger";
 import { version } from "../package.json";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
+
+/** Whether stdout and stderr are one file, pipe or terminal (`2>&1`, a plain terminal). */
+function sameDestination(): boolean {
+  try {
+    const out = fstatSync(1);
+    const err = fstatSync(2);
+    return out.dev === err.dev && out.ino === err.ino;
+  } catch {
+    return false;
+  }
+}
 
 async function main(): Promise<number> {
   const command = parseCli(process.argv.slice(2), process.env);
@@ -26,8 +38,11 @@ async function main(): Promise<number> {
   } catch (err) {
     const message =
       err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).message}`;
-    log.fatal({ error: message }, "cannot start");
-    process.stderr.write(`ssm-sign-proxy: ${message}\n`);
+    // Once per reader: the log line for log collectors, the plain line for a person, both only when
+    // stdout and stderr go to different places (e.g. a journal and a terminal).
+    const same = sameDestination();
+    if (!same || !process.stdout.isTTY) log.fatal({ error: message }, "cannot start");
+    if (!same || process.stdout.isTTY) process.stderr.write(`ssm-sign-proxy: ${message}\n`);
     return 1;
   }
   return new Promise<number>((resolve) => {

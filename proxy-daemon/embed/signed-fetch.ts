@@ -5,7 +5,7 @@
  *   const res = await signedFetch("https://api.github.com/user/repos");
  *
  * It is undici's fetch with a {@link SigningDispatcher}; `signedFetch.dispatcher` is that dispatcher, and
- * `signedFetch.close()` releases it. Statuses are the daemon's (README "Statuses").
+ * `signedFetch.close()` releases it. Statuses are the daemon's (docs/statuses.md).
  */
 import { fetch as undiciFetch } from "undici";
 import type { SignerOptions } from "./signer-setup";

@@ -69,26 +69,52 @@ export function forbiddenClient(remoteAddress: string | undefined): Refusal {
 
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
 
+/** `Basic` first: clients that wait for a challenge (curl, wget, Python with user:TOKEN@ in http_proxy) use it. */
+const CHALLENGE: Array<[string, string]> = [
+  ["Proxy-Authenticate", 'Basic realm="ssm-sign-proxy"'],
+  ["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"'],
+];
+
+const ACCEPTED =
+  "Proxy-Authorization: Bearer TOKEN, or Basic with the token as the password (http_proxy=http://user:TOKEN@host:port)";
+
+/**
+ * The token a Proxy-Authorization header carries: `Bearer TOKEN`, or `Basic base64(anything:TOKEN)` (the user
+ * name is ignored: clients need one to put a password in a URL). Undefined for any other shape.
+ */
+export function presentedToken(proxyAuthorization: string): string | undefined {
+  const match = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(proxyAuthorization.trim());
+  if (!match) return undefined;
+  const [, scheme = "", credentials = ""] = match;
+  if (scheme.toLowerCase() === "bearer") return credentials;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(credentials)) return undefined;
+  const decoded = Buffer.from(credentials, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
 /** Compares in constant time: hashing first makes the lengths equal, so timing reveals nothing. */
 export function checkProxyToken(
   expected: string,
   proxyAuthorization: string | undefined,
 ): Refusal | undefined {
-  const challenge: Array<[string, string]> = [["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"']];
   if (proxyAuthorization === undefined) {
-    return refuse(
-      "proxy-token-required",
-      "this daemon requires Proxy-Authorization: Bearer <proxy token>",
-      challenge,
-    );
+    return refuse("proxy-token-required", `this daemon requires a proxy token: send ${ACCEPTED}`, CHALLENGE);
   }
-  const match = /^Bearer\s+(.+)$/i.exec(proxyAuthorization.trim());
-  const given = match?.[1] ?? "";
-  if (!timingSafeEqual(digest(given), digest(expected)) || !match) {
+  const given = presentedToken(proxyAuthorization);
+  const same = timingSafeEqual(digest(given ?? ""), digest(expected));
+  if (given === undefined) {
     return refuse(
       "proxy-token-invalid",
-      "the Proxy-Authorization bearer token does not match the daemon's --proxy-token",
-      challenge,
+      `the Proxy-Authorization header is neither Bearer nor Basic: send ${ACCEPTED}`,
+      CHALLENGE,
+    );
+  }
+  if (!same) {
+    return refuse(
+      "proxy-token-invalid",
+      `the proxy token in Proxy-Authorization does not match the daemon's --proxy-token; send ${ACCEPTED}`,
+      CHALLENGE,
     );
   }
   return undefined;

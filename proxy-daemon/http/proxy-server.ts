@@ -217,6 +217,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         caller: { ...options.caller(), ...(remote ? { address: remote } : {}) },
         metrics,
         health: options.health,
+        debug: (fields, msg) => log.debug(fields, msg),
       },
       abort.signal,
     );

@@ -9,6 +9,7 @@
 
 import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { QueryPairs } from "../../lambda/core/proxy-request";
+import { splitQuery } from "../../lambda/core/query-syntax";
 import { type Refusal, refuse } from "../../lambda/core/refusal";
 
 export type RequestTarget =
@@ -32,17 +33,11 @@ export interface SelfNames {
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
 
-/** `/path?a=1&b` -> raw path and raw [key, value] pairs (no decoding: the signer sees what the client sent). */
+/** `/path?a=1&b` -> raw path and raw pairs (no decoding: the signer sees what the client sent; `b` keeps no `=`). */
 export function splitPathAndQuery(pathAndQuery: string): { path: string; query: QueryPairs } {
   const q = pathAndQuery.indexOf("?");
   const path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
-  const rawQuery = q === -1 ? "" : pathAndQuery.slice(q + 1);
-  const query: QueryPairs = [];
-  for (const part of rawQuery.split("&")) {
-    if (part === "") continue;
-    const eq = part.indexOf("=");
-    query.push(eq === -1 ? [part, ""] : [part.slice(0, eq), part.slice(eq + 1)]);
-  }
+  const query = q === -1 ? [] : splitQuery(pathAndQuery.slice(q + 1));
   return { path: path === "" ? "/" : path, query };
 }
 

@@ -7,6 +7,7 @@ import type { Refusal } from "../../lambda/core/refusal";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
+import { withoutQueryStrings } from "../observe/redact-urls";
 import { refusalForFailure } from "./error-responses";
 
 /**
@@ -21,6 +22,8 @@ export interface ExchangeDeps {
   caller: CallerContext;
   metrics?: DaemonMetrics;
   health?: Health;
+  /** Where a function error's message goes (debug level): it never reaches the client. */
+  debug?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
 /** Failures that say the invoker itself is broken, as opposed to this one request failing. */
@@ -52,6 +55,12 @@ export async function exchange(
   }
   if (isInvokeFailure(outcome)) {
     if (deps.metrics) recordInvokeError(deps.metrics, outcome.kind);
+    if (outcome.kind === "function-error") {
+      deps.debug?.(
+        { errorType: outcome.errorType, errorMessage: withoutQueryStrings(outcome.errorMessage) },
+        "the signer failed with a function error",
+      );
+    }
     const refusal = refusalForFailure(outcome);
     if (BREAKS_INVOKER.has(outcome.kind)) deps.health?.markBroken(refusal.message);
     return refusal;

@@ -4,11 +4,21 @@ import type { LogLevel } from "../cli/cli-options";
 
 export type { Logger } from "pino";
 
-async function prettyStream(): Promise<DestinationStream | undefined> {
+/** One line per entry on a terminal: a request line must not take a screenful. */
+export const PRETTY_OPTIONS = {
+  colorize: true,
+  translateTime: "SYS:HH:MM:ss.l",
+  ignore: "pid,hostname",
+  singleLine: true,
+} as const;
+
+export async function prettyStream(
+  options: Record<string, unknown> = PRETTY_OPTIONS,
+): Promise<DestinationStream | undefined> {
   try {
     // Optional: the standalone bundle leaves it out, and then logs stay JSON.
     const mod = (await import("pino-pretty")) as { default: (opts: object) => DestinationStream };
-    return mod.default({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
+    return mod.default(options);
   } catch {
     return undefined;
   }

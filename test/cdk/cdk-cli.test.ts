@@ -54,6 +54,20 @@ describe("npx cdk synth (cdk.json app)", () => {
       ["githubRepo 'my-org/*' contains a wildcard", "List each repository"],
     ],
     ["a reserved prefix", { prefix: "aws/tokens" }, ["prefix 'aws/tokens' starts with 'aws'"]],
+    // `-c prefix=` reaches the app as "" (the CLI splits at the first `=`).
+    [
+      "an empty prefix without a host list",
+      { prefix: "" },
+      ["prefix is empty", "prefix=sign-proxy", "hosts=api.github.com,hooks.slack.com"],
+    ],
+    [
+      "misspelled keys",
+      { albb: "true", daemontag: "ssm-sign-proxy=enabled" },
+      [
+        "unknown context key albb (did you mean alb?)",
+        "unknown context key daemontag (did you mean daemonTag?)",
+      ],
+    ],
   ])("refuses %s with the message alone", { timeout: 60_000 }, (_case, context, messages) => {
     // The app itself, as the CLI starts it (context arrives in CDK_CONTEXT_JSON), without the build step.
     const result = spawnSync(process.execPath, ["--import", "tsx", "cdk/app/app.ts"], {

@@ -101,4 +101,46 @@ describe("readStackConfig", () => {
   it("reports every problem at once", () => {
     expect(problemsOf({ alb: "maybe", kmsKey: "nope", daemonTag: "x" })).toHaveLength(3);
   });
+
+  describe("keys that are not ours", () => {
+    const withAll = (context: Record<string, unknown>) => {
+      try {
+        readStackConfig({ tryGetContext: (key) => context[key], getAllContext: () => context });
+      } catch (error) {
+        if (error instanceof ContextError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it("refuses a misspelled key, naming the one it most likely meant", () => {
+      expect(withAll({ albb: "true" })).toEqual(["unknown context key albb (did you mean alb?)"]);
+      expect(withAll({ daemontag: "ssm-sign-proxy=enabled" })).toEqual([
+        "unknown context key daemontag (did you mean daemonTag?)",
+      ]);
+      expect(withAll({ githubRepos: "my-org/app" })).toEqual([
+        "unknown context key githubRepos (did you mean githubRepo?)",
+      ]);
+    });
+
+    it("refuses a key like none of ours, listing ours", () => {
+      const [problem] = withAll({ flavour: "vanilla" });
+      expect(problem).toMatch(
+        /^unknown context key flavour \(the keys are prefix, functionName, .*allowBroad/,
+      );
+    });
+
+    it("lets CDK's own keys through: feature flags, aws:cdk:*, @-namespaced and the CLI's built-ins", () => {
+      expect(
+        withAll({
+          "@aws-cdk/aws-iam:minimizePolicies": true,
+          "aws:cdk:enable-path-metadata": true,
+          "@aws-cdk/core.slowSynthThreshold": 10,
+          "acknowledged-issue-numbers": [1234],
+          "cli-telemetry": false,
+          alb: "true",
+        }),
+      ).toEqual([]);
+    });
+  });
 });

@@ -202,6 +202,27 @@ describe("access control", () => {
     }
   });
 
+  it("--proxy-token also takes the token as the password of http_proxy=http://user:TOKEN@host:port", async () => {
+    const token = randomBytes(8).toString("hex");
+    const guarded = await start(["--proxy-token", token]);
+    const withToken = (password: string) => guarded.proxyUrl.replace("http://", `http://ci:${password}@`);
+    try {
+      // curl sends Basic from the URL's userinfo, as wget and Python do.
+      const ok = await curl(withToken(token), upstreamPath("/echo/basic"));
+      expect(ok.status).toBe(200);
+      expect(ok.body).not.toContain(token);
+      expect(ok.body.toLowerCase()).not.toContain("proxy-authorization");
+      const wrong = await curl(withToken("wrong"), upstreamPath("/echo/basic"), ["-D", "-"]);
+      expect(wrong.status).toBe(407);
+      expect(wrong.body).toMatch(/^proxy-authenticate: Basic realm="ssm-sign-proxy"\r?$/im);
+      expect(wrong.body).toContain("does not match");
+      expect(wrong.body).toContain("Bearer TOKEN, or Basic");
+      expect(guarded.output()).not.toContain(token);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it("warns at start when listening beyond loopback without --allow or --proxy-token", async () => {
     const open = await startDaemonProcess({ args: ["--local", params.path, "--address", "0.0.0.0:0"] });
     try {
@@ -209,6 +230,10 @@ describe("access control", () => {
         (l) => l.level === 40 && String(l.msg).includes("beyond loopback"),
       );
       expect(warning.address).toMatch(/^0\.0\.0\.0:\d+$/);
+      // 0.0.0.0 is where to listen, not an address to connect to: the hint names usable ones.
+      const listening = await open.waitForLog((l) => String(l.msg).startsWith("listening on"));
+      expect(listening.msg).toContain(`set http_proxy=http://127.0.0.1:${open.port} on this host`);
+      expect(listening.msg).not.toContain("http_proxy=http://0.0.0.0");
       // Addressed by an interface address, the daemon's own pages are still its own (not sent to the signer).
       const external = Object.values(networkInterfaces())
         .flat()

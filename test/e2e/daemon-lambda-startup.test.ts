@@ -72,3 +72,58 @@ describe("Lambda mode start-up check (DryRun invoke)", () => {
     }
   });
 });
+
+describe("Lambda mode start-up: misconfigurations no retry can fix exit 1 at once, naming the fix", () => {
+  // An empty home: no ~/.aws/config or credentials file to pick a region or profile from.
+  const home = mkdtempSync(join(tmpdir(), "no-aws-home-"));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const { AWS_REGION: _region, AWS_DEFAULT_REGION: _defaultRegion, ...withoutRegion } = moto.env;
+
+  const exitsWith = async (args: string[], env: Record<string, string>) => {
+    const daemon = await startDaemonProcess({
+      args,
+      env: { HOME: home, AWS_ENDPOINT_URL_LAMBDA: moto.endpoint, ...env },
+      expectExit: true,
+    });
+    return { code: await daemon.exited, output: daemon.output() };
+  };
+
+  it("no region anywhere (env, profile, instance metadata): says to set AWS_REGION", async () => {
+    const { code, output } = await exitsWith(["--function-name", "signer"], withoutRegion);
+    expect(code).toBe(1);
+    expect(output).toContain("no AWS region");
+    expect(output).toContain("AWS_REGION=");
+    expect(output).not.toContain("retrying in the background");
+  });
+
+  it("a full function ARN supplies the region itself", async () => {
+    const { code, output } = await exitsWith(
+      ["--function-name", "arn:aws:lambda:us-east-1:123456789012:function:no-such-signer"],
+      withoutRegion,
+    );
+    expect(code).toBe(1);
+    expect(output).toContain("function not found");
+    expect(output).not.toContain("no AWS region");
+  });
+
+  it("AWS_PROFILE naming a profile that does not exist: names the profile and the files looked in", async () => {
+    const { code, output } = await exitsWith(["--function-name", "signer"], {
+      ...moto.env,
+      AWS_PROFILE: "nosuch",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("AWS_PROFILE=nosuch");
+    expect(output).toContain(join(home, ".aws", "config"));
+    expect(output).toContain("aws configure list-profiles");
+  });
+
+  it.each([
+    ["arn:aws:lambda:us-east-1:function:signer", "is not a Lambda function ARN"],
+    ["arn:aws:lambda:us-east-1:12345:function:signer", "is not a Lambda function ARN"],
+    ["my signer", "is not a Lambda function name"],
+  ])("a malformed --function-name %j: %s", async (name, message) => {
+    const { code, output } = await exitsWith(["--function-name", name], moto.env);
+    expect(code).toBe(1);
+    expect(output).toContain(message);
+  });
+});

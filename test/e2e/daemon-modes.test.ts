@@ -207,10 +207,12 @@ describe("Lambda mode only", () => {
     expect(line.caller).toMatchObject({ address: "127.0.0.1", mode: "lambda", hostname: expect.any(String) });
   });
 
-  it("answers 502 with `errorType: errorMessage` when the function throws", async () => {
+  it("answers 502 naming the errorType (not the message) when the function throws", async () => {
     const answer = await nodeFetch(proxy(), url("/fault/throw"));
     expect(answer.status).toBe(502);
-    expect(answer.body).toBe("TypeError: fault injected by the test fixture\n");
+    expect(answer.body).toBe(
+      "the signer failed with a function error (TypeError); its message is in the daemon's log at debug level (--log-level debug)\n",
+    );
     expect(answer.headers?.get("x-ssm-sign-proxy-error")).toBe("function-error");
   });
 

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,49 @@ import { CLI, STANDALONE, startDaemonProcess } from "./daemon-process";
 import { type ParamsFile, paramsFile } from "./params-file";
 
 const run = promisify(execFile);
+
+/**
+ * An interactive bash on a pseudo-terminal: types argv[1], waits for the daemon's "listening" line, then types
+ * Ctrl-C (the terminal sends SIGINT to the foreground process group) and prints what the terminal showed.
+ */
+const CTRL_C_IN_A_TERMINAL = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(sys.argv[2])
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+seen = b""
+def read_until(done, seconds):
+    global seen
+    end = time.time() + seconds
+    while time.time() < end and not done():
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+os.write(fd, (sys.argv[1] + "\\n").encode())
+read_until(lambda: b"listening on http://" in seen, 20)
+os.write(fd, b"\\x03")
+read_until(lambda: b"stopped" in seen, 8)
+time.sleep(0.5)
+os.write(fd, b"exit\\n")
+read_until(lambda: False, 1)
+sys.stdout.write(seen.decode(errors="replace"))
+`;
+
+/** Whether nothing listens on 127.0.0.1:port any more. */
+function refuses(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      done(false);
+    });
+    socket.once("error", () => done(true));
+  });
+}
 const EXAMPLES = resolve(import.meta.dirname, "../../examples");
 let echo: ChildProcess;
 let port: number;
@@ -89,6 +133,77 @@ describe("quick start (offline)", () => {
       (err: { code: number; stderr: string }) => err,
     );
     expect(failed).toMatchObject({ code: 2, stderr: "ssm-sign-proxy: --local needs a value\n" });
+  });
+
+  it("the bin answers -v like --version", async () => {
+    expect((await run(process.execPath, [CLI, "-v"])).stdout).toMatch(/^ssm-sign-proxy \d+\.\d+\.\d+\n$/);
+  });
+
+  it("a start-up error is printed once when stdout and stderr are the same pipe (2>&1, CI logs)", async () => {
+    const { stdout } = await run("sh", [
+      "-c",
+      `"$0" "$1" --local /nonexistent/params.json 2>&1; echo "exit $?"`,
+      process.execPath,
+      CLI,
+    ]);
+    expect(stdout.split("/nonexistent/params.json: file not found").length - 1).toBe(1);
+    expect(stdout).toMatch(/exit 1\n$/);
+  });
+
+  it("a second echo server on a port in use exits 1 with one line saying what to stop, no stack trace", async () => {
+    const second = await run(process.execPath, [
+      resolve(EXAMPLES, "echo-server.mjs"),
+      "--port",
+      String(port),
+    ]).catch((err: { code: number; stderr: string }) => err);
+    expect(second).toMatchObject({ code: 1 });
+    const { stderr } = second as { stderr: string };
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain(`port ${port} on localhost is already in use`);
+    expect(stderr).toContain("--port");
+  });
+
+  it("a request that bypassed the daemon (no_proxy=localhost) gets a plain answer naming no_proxy", async () => {
+    const { stdout } = await run("curl", ["-sS", `http://localhost:${port}/hello`], {
+      env: { PATH: process.env.PATH ?? "", no_proxy: "localhost", http_proxy: "http://127.0.0.1:9" },
+    });
+    expect(stdout).toContain("not through the daemon");
+    expect(stdout).toContain("no_proxy");
+  });
+
+  it("the README's first-shell line, run in an interactive shell, stops the daemon and the echo server on Ctrl-C", {
+    timeout: 40_000,
+  }, async () => {
+    const readme = readFileSync(resolve(EXAMPLES, "../README.md"), "utf8");
+    const line = readme.split("\n").find((l) => l.startsWith("(node examples/echo-server.mjs &"));
+    expect(line, "README quick start: the (echo server & daemon) line").toBeDefined();
+    // The "two commands" one-liner is the same line after npm ci.
+    expect(readme).toContain(`\nnpm ci && ${line}\n`);
+    const [echoPort, daemonPort] = [await getFreePort(), await getFreePort()];
+    const own = paramsFile(
+      readFileSync(resolve(EXAMPLES, "params.json"), "utf8").replaceAll("8443", String(echoPort)),
+    );
+    // The same line on free ports, with the built bin for npx (npx would only add its start-up time).
+    const command = (line ?? "")
+      .replace("node examples/echo-server.mjs", `node examples/echo-server.mjs --port ${echoPort}`)
+      .replace("npx ssm-sign-proxy", `node ${CLI}`)
+      .replace("examples/params.json", own.path)
+      .replace(/\)$/, ` --address 127.0.0.1:${daemonPort})`);
+    try {
+      const { stdout } = await run(
+        "python3",
+        ["-c", CTRL_C_IN_A_TERMINAL, command, resolve(EXAMPLES, "..")],
+        {
+          timeout: 35_000,
+        },
+      );
+      expect(stdout).toContain("listening on http://127.0.0.1");
+      expect(stdout).toContain("stopped");
+      for (const p of [echoPort, daemonPort])
+        await expect.poll(() => refuses(p), { timeout: 5000 }).toBe(true);
+    } finally {
+      own.remove();
+    }
   });
 
   it("a missing parameter file exits 1 naming the file", async () => {

@@ -25,6 +25,8 @@ import { SigningDispatcher } from "../../proxy-daemon/embed/signing-dispatcher";
 import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
 import { clientErrorRefusal } from "../../proxy-daemon/http/raw-refusal";
 import type { InvokeFailure } from "../../proxy-daemon/invoke/invoker";
+import { appKey } from "../support/app-keys";
+import { type FakeTokenIssuer, startFakeTokenIssuer } from "../support/fake-token-issuer";
 import { getFreePort } from "../support/free-port";
 import { type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
 import { sharedMoto } from "../support/shared-moto";
@@ -61,6 +63,17 @@ let tokenDaemon: DaemonProcess;
 let allowDaemon: DaemonProcess;
 let notReadyDaemon: DaemonProcess;
 let closedPort: number;
+let issuer: FakeTokenIssuer;
+
+/** GitHub App parameters for `host`, minting at the fake issuer with `installation` (faults are per installation). */
+function mintingHost(host: string, installation: string, privateKey: string): Record<string, string> {
+  return {
+    [`/${host}/github-app/app-id`]: "1",
+    [`/${host}/github-app/private-key`]: privateKey,
+    [`/${host}/github-app/installation-id`]: installation,
+    [`/${host}/github-app/api-url`]: issuer.origin,
+  };
+}
 
 beforeAll(async () => {
   [upstream, untrusted, closedPort] = await Promise.all([
@@ -68,7 +81,25 @@ beforeAll(async () => {
     startHttpsUpstream({ untrusted: true }),
     getFreePort(),
   ]);
+  const key = appKey();
+  issuer = await startFakeTokenIssuer({
+    appId: "1",
+    publicKey: key.publicKey,
+    installationIds: ["3", "4", "5"],
+  });
+  issuer.faults.set("3", { status: 200, body: {} });
+  issuer.faults.set("4", { status: 503 });
+  issuer.faults.set("5", { stall: true });
   params = paramsFile({
+    ...mintingHost(
+      "key-invalid.example",
+      "1",
+      "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n",
+    ),
+    ...mintingHost("mint-rejected.example", "2", key.privatePem),
+    ...mintingHost("mint-invalid.example", "3", key.privatePem),
+    ...mintingHost("mint-unavailable.example", "4", key.privatePem),
+    ...mintingHost("mint-timeout.example", "5", key.privatePem),
     [`/${upstream.hostKey}/headers/X-Api-Key`]: "refusal-secret",
     [`/${untrusted.hostKey}/headers/X-Api-Key`]: "refusal-secret",
     [`/127.0.0.1_${closedPort}/headers/X-Api-Key`]: "refusal-secret",
@@ -92,7 +123,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([local?.stop(), tokenDaemon?.stop(), allowDaemon?.stop(), notReadyDaemon?.stop()]);
-  await Promise.all([upstream?.stop(), untrusted?.stop()]);
+  await Promise.all([upstream?.stop(), untrusted?.stop(), issuer?.stop()]);
   params?.remove();
 });
 
@@ -304,6 +335,25 @@ const cases: Record<RefusalCode, Case> = {
     provoke: () => get(local, "http://no-params.example/"),
     message: /^no parameters for host no-params\.example: create one under \/no-params\.example\//,
   },
+  "host-not-deployed": {
+    provoke: async () => {
+      const source: ParameterSource = {
+        async getParametersByPath() {
+          throw new Error("Parameter Store must not be asked for a host outside the list");
+        },
+      };
+      const handler = createHandler({ source, hosts: new Set(["api.github.com"]), log: () => {} });
+      const event = encodeEvent({
+        method: "GET",
+        path: "/",
+        query: [],
+        headers: [["host", "api.example.com"]],
+        body: Buffer.alloc(0),
+      });
+      return fromResult(await handler(event));
+    },
+    message: /^host api\.example\.com is not in the deployed host list/,
+  },
   "reserved-host-name": {
     provoke: () => get(local, "http://ssm.example.com/"),
     message: /cannot begin with "aws" or "ssm"/,
@@ -342,6 +392,26 @@ const cases: Record<RefusalCode, Case> = {
     provoke: () => get(local, `http://localhost:${upstream.port}/stall`),
     message: /no complete answer within 1\.5s/,
   },
+  "token-key-invalid": {
+    provoke: () => get(local, "http://key-invalid.example/"),
+    message: /\/key-invalid\.example\/github-app\/private-key is not an RSA private key in PEM form/,
+  },
+  "token-mint-rejected": {
+    provoke: () => get(local, "http://mint-rejected.example/"),
+    message: /GitHub App token request for installation 2 answered 404: check github-app\/installation-id/,
+  },
+  "token-mint-invalid": {
+    provoke: () => get(local, "http://mint-invalid.example/"),
+    message: /installation 3 answered 200 without a usable token/,
+  },
+  "token-mint-unavailable": {
+    provoke: () => get(local, "http://mint-unavailable.example/"),
+    message: /installation 4 answered 503; the next request tries again/,
+  },
+  "token-mint-timeout": {
+    provoke: () => get(local, "http://mint-timeout.example/"),
+    message: /installation 5 got no answer within 1\.5s/,
+  },
   "signer-not-ready": {
     provoke: async () => {
       await notReadyDaemon.waitForLog((l) => String(l.msg).includes("retrying in the background"));
@@ -372,7 +442,7 @@ const cases: Record<RefusalCode, Case> = {
   "function-error": {
     provoke: () =>
       invokeFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
-    message: /^TypeError: x is undefined/,
+    message: /^the signer failed with a function error \(TypeError\); its message is in the daemon's log/,
   },
   "signer-result-invalid": {
     provoke: () =>

@@ -9,10 +9,18 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../support/free-port";
+import { seedParameters } from "../support/moto";
+import { sharedMoto } from "../support/shared-moto";
 import { findLeaks } from "./support/canary";
 import { recordSection } from "./support/figures";
 import { type LambdaStack, startLambdaStack } from "./support/lambda-stack";
 import { type SignedSetup, signingParameters, startSignedSetup } from "./support/local-daemon";
+import {
+  MINTED_EXPECTED,
+  type MintedCanaries,
+  runMintedScenarios,
+  startMintedCanaries,
+} from "./support/minted-canaries";
 import { header, rawExchange } from "./support/raw-client";
 
 interface Seen {
@@ -21,7 +29,12 @@ interface Seen {
 }
 
 /** Statuses each scenario got, per mode: the figures, and proof the scenarios really ran. */
-const ran: Record<string, Record<string, number>> = { local: {}, lambda: {} };
+const ran: Record<string, Record<string, number>> = {
+  local: {},
+  lambda: {},
+  "minted local": {},
+  "minted lambda": {},
+};
 const exceptions: string[] = [];
 
 afterAll(() => {
@@ -158,5 +171,80 @@ describe("canaries, Lambda mode", () => {
 
   it("no canary in the daemon's or the function's output, error bodies, /metrics or exception text", async () => {
     expect(await stack.leaks({ "exception text": exceptions.join("\n") })).toEqual([]);
+  });
+});
+
+describe("canaries, minted tokens (App key, client secret, JWTs, tokens), local and Lambda mode", () => {
+  let minted: MintedCanaries;
+  let local: SignedSetup;
+  let stack: LambdaStack;
+  const lambdaErrorBodies: string[] = [];
+
+  beforeAll(async () => {
+    minted = await startMintedCanaries();
+    local = await startSignedSetup(["--timeout", "2"]);
+    const current = JSON.parse(readFileSync(local.params.path, "utf8")) as Record<string, string>;
+    local.params.write({ ...current, ...minted.params("") });
+    stack = await startLambdaStack({
+      label: "canary-minted",
+      functionEnv: { SSM_SIGN_PROXY_TIMEOUT: "2" },
+      daemonArgs: ["--timeout", "5"],
+    });
+    await seedParameters(sharedMoto().endpoint, minted.params(stack.prefix));
+  });
+  afterAll(async () => {
+    await Promise.all([local?.stop(), stack?.stop()]);
+    await minted?.stop();
+  });
+
+  it("runs minting, a 401 re-mint and every mint failure in both modes", async () => {
+    const localGet = (url: string) =>
+      capture(async () => {
+        const response = await rawExchange(
+          local.daemon.port,
+          `GET ${url} HTTP/1.1\r\nHost: ${new URL(url).host}\r\nConnection: close\r\n\r\n`,
+        );
+        if (header(response, "x-ssm-sign-proxy-error"))
+          local.errorBodies.push(response.body.toString("utf8"));
+        return { status: response.status, body: "" };
+      });
+    ran["minted local"] = await runMintedScenarios(minted, localGet);
+    expect(ran["minted local"]).toEqual(MINTED_EXPECTED);
+    // The function has its own token cache: it mints again, and its 401 case revokes its own token.
+    ran["minted lambda"] = await runMintedScenarios(minted, (url) =>
+      capture(async () => {
+        const answer = await stack.get(url);
+        if (answer.headers.some(([n]) => n.toLowerCase() === "x-ssm-sign-proxy-error"))
+          lambdaErrorBodies.push(answer.body);
+        return answer;
+      }),
+    );
+    expect(ran["minted lambda"]).toEqual(MINTED_EXPECTED);
+    expect(minted.issuers.app.mints.length).toBe(4);
+  });
+
+  it("no key, secret, JWT or minted token in any output, error body, /metrics or exception text", async () => {
+    const canaries = minted.canaries();
+    expect(canaries.needles.length).toBeGreaterThan(10);
+    // The search does find the tokens where they legitimately are: in what the API received.
+    const apiSaw = JSON.stringify(minted.issuers.app.apiRequests);
+    expect(findLeaks(canaries, { api: apiSaw }).length).toBeGreaterThan(0);
+    const localTexts = {
+      "daemon output": local.daemon.output(),
+      "error bodies": local.errorBodies.join("\n"),
+      metrics: await (await fetch(`${local.daemon.proxyUrl}/metrics`)).text(),
+      "exception text": exceptions.join("\n"),
+    };
+    const lambdaMetrics = await (await fetch(`${stack.daemon.proxyUrl}/metrics`)).text();
+    const lambdaTexts = {
+      "lambda daemon output": stack.daemon.output(),
+      "function output": stack.lambda.process.allOutput(),
+      "lambda metrics": lambdaMetrics,
+      "lambda error bodies": lambdaErrorBodies.join("\n"),
+    };
+    expect(localTexts["daemon output"]).toContain("token minted");
+    expect(lambdaTexts["function output"]).toContain("token minted");
+    expect(findLeaks(canaries, { ...localTexts, ...lambdaTexts })).toEqual([]);
+    expect((await stack.leaks({ "exception text": exceptions.join("\n") })).length).toBe(0);
   });
 });

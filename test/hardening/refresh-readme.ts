@@ -1,5 +1,5 @@
 /**
- * Rewrites README.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
+ * Rewrites docs/reliability.md's "Reliability" section from test/hardening/results.json (the figures of the last run).
  * Usage: npx tsx test/hardening/refresh-readme.ts
  * Only the text between `<!-- section:reliability -->` and `<!-- /section:reliability -->` is replaced.
  */
@@ -66,7 +66,7 @@ and the next request served once the fault clears.
   untrusted certificate 502 and nothing sent; redirect loop: the 302 goes back to the client, never followed.
 - *Lambda Invoke*, daemon in Lambda mode against the Invoke API (${list(lambdaFaults.survived).join("; ") || "–"}):
   unreachable 503 \`signer unavailable\`; slower than \`--timeout\` 504; throttled past the SDK's retries 503 with
-  \`Retry-After\`; the function throws 502 \`errorType: errorMessage\`; its result is over 6 MB 502
+  \`Retry-After\`; the function throws 502 naming the \`errorType\` (the message only in the daemon's debug log); its result is over 6 MB 502
   \`response too large\`.
 - *Parameter Store*, the built bundle with SSM behind a fault relay and a 1 s cache TTL
   (${list(ssmFaults.survived).join("; ") || "–"}): with nothing cached, denied is 502 naming the path and
@@ -112,6 +112,6 @@ ${END}`;
 const readme = readFileSync(README, "utf8");
 const from = readme.indexOf(START);
 const to = readme.indexOf(END);
-if (from === -1 || to === -1) throw new Error("README.md has no reliability section markers");
+if (from === -1 || to === -1) throw new Error("docs/reliability.md has no reliability section markers");
 writeFileSync(README, readme.slice(0, from) + section + readme.slice(to + END.length));
-console.log("README.md reliability section refreshed from", Object.keys(results).join(", "));
+console.log("docs/reliability.md refreshed from", Object.keys(results).join(", "));

@@ -20,6 +20,7 @@ import { type FakeActionsOidc, startFakeActionsOidc } from "../support/fake-acti
 import { getFreePort } from "../support/free-port";
 import { sharedMoto } from "../support/shared-moto";
 import { REPO_ROOT } from "../support/spawn-with-env";
+import { testPython } from "../support/test-python";
 import {
   FAKE_FUNCTION_BODY,
   type InvokeRecorder,
@@ -58,7 +59,7 @@ interface Action {
 /** action.yml parsed by PyYAML (a real YAML parser; the runner's is stricter than JSON-ish hand parsing). */
 function loadAction(): Action {
   const json = execFileSync(
-    "python3",
+    testPython(),
     ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", ACTION_FILE],
     { encoding: "utf8" },
   );

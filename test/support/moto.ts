@@ -3,6 +3,7 @@ import { CreateKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-km
 import { DescribeParametersCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { getFreePort } from "./free-port";
+import { testPython } from "./test-python";
 
 /** A running moto server (fake AWS: SSM, KMS, STS, IAM, …) bound to 127.0.0.1. */
 export interface Moto {
@@ -55,7 +56,7 @@ const STDERR_TAIL_BYTES = 8192;
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * Spawns `python3 -m moto.server -H 127.0.0.1 -p PORT` and resolves once it answers HTTP.
+ * Spawns `python -m moto.server -H 127.0.0.1 -p PORT` and resolves once it answers HTTP.
  * Retries on another port if the chosen one was taken in the meantime.
  * Moto logs every request; its output is drained continuously (only a short stderr tail is kept, for
  * error messages) so a full pipe can never block it.
@@ -74,7 +75,7 @@ export async function startMoto(): Promise<Moto> {
 
 async function startMotoOnce(port: number): Promise<Moto> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(testPython(), ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });

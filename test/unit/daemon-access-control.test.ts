@@ -26,10 +26,19 @@ describe("--allow", () => {
   });
 });
 
+const basic = (userAndPassword: string) => `Basic ${Buffer.from(userAndPassword).toString("base64")}`;
+
 describe("--proxy-token", () => {
-  it("accepts exactly `Bearer <token>` (scheme case-insensitive)", () => {
+  it("accepts `Bearer <token>` (scheme case-insensitive)", () => {
     expect(checkProxyToken("s3cret", "Bearer s3cret")).toBeUndefined();
     expect(checkProxyToken("s3cret", "bearer s3cret")).toBeUndefined();
+  });
+
+  it("accepts Basic with the token as the password, whatever the user name (http_proxy=http://user:TOKEN@…)", () => {
+    expect(checkProxyToken("s3cret", basic("user:s3cret"))).toBeUndefined();
+    expect(checkProxyToken("s3cret", basic(":s3cret"))).toBeUndefined();
+    expect(checkProxyToken("s3:cret", basic("ci:s3:cret"))).toBeUndefined();
+    expect(checkProxyToken("s3cret", `basic ${Buffer.from("x:s3cret").toString("base64")}`)).toBeUndefined();
   });
 
   it.each([
@@ -37,12 +46,24 @@ describe("--proxy-token", () => {
     "Bearer wrong",
     "Bearer s3cre",
     "Bearer s3cretX",
-    "Basic czNjcmV0",
+    basic("s3cret:"), // the token as the user name is not the password
+    basic("user:wrong"),
+    "Basic czNjcmV0", // base64("s3cret"): no colon
+    "Basic !!!",
+    "Digest s3cret",
     "s3cret",
-  ])("answers 407 with a Bearer challenge for %s, without echoing the token", (header) => {
+  ])("answers 407 with Basic and Bearer challenges for %s, without echoing the token", (header) => {
     const refusal = checkProxyToken("s3cret", header);
     expect(refusal?.status).toBe(407);
+    expect(refusal?.headers).toContainEqual(["Proxy-Authenticate", 'Basic realm="ssm-sign-proxy"']);
     expect(refusal?.headers).toContainEqual(["Proxy-Authenticate", 'Bearer realm="ssm-sign-proxy"']);
+    expect(refusal?.message).toMatch(/Bearer TOKEN, or Basic/);
     expect(refusal?.message).not.toContain("s3cret");
+  });
+
+  it("says what was wrong: missing, another scheme, or a token that does not match", () => {
+    expect(checkProxyToken("s3cret", undefined)?.message).toMatch(/^this daemon requires a proxy token/);
+    expect(checkProxyToken("s3cret", "Digest abc")?.message).toMatch(/neither Bearer nor Basic/);
+    expect(checkProxyToken("s3cret", basic("u:nope"))?.message).toMatch(/does not match/);
   });
 });

@@ -90,6 +90,7 @@ describe("parseCli", () => {
     expect(parseCli(["--help"], {})).toEqual({ kind: "help" });
     expect(parseCli(["--version", "--bogus-ignored-after"], {}).kind).toBe("usage-error");
     expect(parseCli(["--version"], {})).toEqual({ kind: "version" });
+    expect(parseCli(["-v"], {})).toEqual({ kind: "version" });
   });
 
   it.each([

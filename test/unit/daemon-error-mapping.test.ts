@@ -79,13 +79,26 @@ describe("failureFromError -> refusalForFailure", () => {
     });
   });
 
-  it("a function error is 502 with `errorType: errorMessage`", () => {
-    expect(
-      refusalForFailure({ kind: "function-error", errorType: "TypeError", errorMessage: "x is undefined" }),
-    ).toEqual({
+  it("a function error is 502 naming only the errorType: the message may quote a URL with a query secret", () => {
+    const mapped = refusalForFailure({
+      kind: "function-error",
+      errorType: "*url.Error",
+      errorMessage: 'Get "https://api.example.com/x?access_token=canary-fn-error": dial tcp: refused',
+    });
+    expect(mapped).toEqual({
       status: 502,
       code: "function-error",
-      message: "TypeError: x is undefined",
+      message:
+        "the signer failed with a function error (*url.Error); its message is in the daemon's log at debug level (--log-level debug)",
     });
+  });
+
+  it("an errorType is reduced to a name", () => {
+    const mapped = refusalForFailure({
+      kind: "function-error",
+      errorType: "Bad type\r\nX: y",
+      errorMessage: "",
+    });
+    expect(mapped.message).toContain("(BadtypeX:y)");
   });
 });

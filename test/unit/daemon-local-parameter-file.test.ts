@@ -19,7 +19,8 @@ function fileWith(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "param-file-test-"));
   dirs.push(dir);
   const path = join(dir, "params.json");
-  writeFileSync(path, text);
+  // Owner-only, as a file of tokens should be (a world-readable one gets a warning of its own).
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 }
 

@@ -10,14 +10,16 @@ describe("resolveTarget: absolute form", () => {
     ["http://api.github.com", "api.github.com", "/", []],
     // :80 is the http default and means "the API's usual port" (HTTPS 443 for the signer).
     ["http://api.github.com:80/x", "api.github.com", "/x", []],
+    // A key written without "=" keeps a null value, so that it reaches the API without one (and e= with one).
     [
-      "http://localhost:8443/echo?a=1&b=%20c&flag",
+      "http://localhost:8443/echo?a=1&b=%20c&flag&e=",
       "localhost:8443",
       "/echo",
       [
         ["a", "1"],
         ["b", "%20c"],
-        ["flag", ""],
+        ["flag", null],
+        ["e", ""],
       ],
     ],
     ["http://api.example.com:443/p%2Fq?x=y#frag", "api.example.com", "/p%2Fq", [["x", "y"]]],

@@ -54,6 +54,15 @@ describe("handler: statuses it answers itself", () => {
     expect(source.calls).toEqual(["/prod/unknown.example.com"]);
   });
 
+  it("407 for a host whose only parameters have a typo'd kind names them and the kinds that exist, not the value", async () => {
+    const { handler } = setup([{ name: "/prod/api.example.com/header/X-Api-Key", value: CANARY }]);
+    const body = text(await handler(event("api.example.com")));
+    expect(body).toContain(
+      "ignored /prod/api.example.com/header/X-Api-Key (unknown kind: expected headers, basic, rewrite or queries)",
+    );
+    expect(body).not.toContain(CANARY);
+  });
+
   it("marks its own answers with their refusal code, in the marker header and the request log line", async () => {
     const { handler, lines } = setup();
     const result = (await handler(event("unknown.example.com"))) as AlbMultiValueResult;

@@ -56,6 +56,31 @@ describe("signer", () => {
     );
   });
 
+  it("rewrite/path with a query: its pairs join the client's, before queries/ apply", () => {
+    const { signed, ignored } = sign({
+      "/p/api.example.com/rewrite/path": "/services/T0/B0/XXX?foo=bar&flag&api_key=from-path",
+      "/p/api.example.com/queries/api_key": "SECRET",
+    });
+    expect(ignored).toEqual([]);
+    expect(requestTarget(signed.path, signed.query)).toBe(
+      "/services/T0/B0/XXX?page=2&foo=bar&flag&api_key=SECRET",
+    );
+  });
+
+  it("a key written without `=` stays without one, an empty value keeps its `=`", () => {
+    const { signed } = sign(
+      { "/p/api.example.com/headers/X-Key": "v" },
+      {
+        ...base,
+        query: [
+          ["flag", null],
+          ["e", ""],
+        ],
+      },
+    );
+    expect(requestTarget(signed.path, signed.query)).toBe("/user/repos?flag&e=");
+  });
+
   it("queries: set or replace, encoded so the value decodes back to itself; other pairs kept", () => {
     const secret = "very secret%!#WE^T&*";
     const { signed } = sign({ "/p/api.example.com/queries/api_key": secret });
@@ -86,6 +111,12 @@ describe("signer", () => {
     ["/p/api.example.com/headers/Bad Name", "SECRET-header", /token/],
     ["/p/api.example.com/headers/X-Ok", "a\r\nInjected: yes", /control/],
     ["/p/api.example.com/rewrite/path", "a b", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x?a=b#SECRET-fragment", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x#SECRET-fragment", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x?a=SECRET\r\nInjected: yes", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x?a=SECRET b", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x?a=SECRET-café", /percent-encoded/],
+    ["/p/api.example.com/rewrite/path", "/x?a=%ZZSECRET", /percent-encoded/],
     ["/p/api.example.com/rewrite/other", "SECRET-rewrite", /rewrite\/path/],
     ["/p/api.example.com/cookies/x", "SECRET-cookie", /unknown kind/],
     ["/p/api.example.com/basic/password", "only-password", /username is missing/],

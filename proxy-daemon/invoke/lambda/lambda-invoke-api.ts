@@ -2,7 +2,7 @@
  * The Invoke call itself, made directly: `POST /2015-03-31/functions/{name}/invocations`, SigV4-signed with the
  * function's own signer (lambda/aws-sigv4.ts), over one keep-alive agent. It is the daemon's hot path, and the
  * SDK's generic middleware stack (schema serde, endpoint rules, retry and auth plumbing) was ~40% of the daemon's
- * CPU per request in Lambda mode (`node --cpu-prof`, README Benchmarks). Credentials, region and attempts still
+ * CPU per request in Lambda mode (`node --cpu-prof`, docs/benchmarks.md). Credentials, region and attempts still
  * come from an SDK LambdaClient's resolved config, so the credential chain, profiles and AWS_MAX_ATTEMPTS behave
  * exactly as with the SDK. Errors are thrown in the SDK's shape (`name`, `$metadata.httpStatusCode`), so one
  * mapping serves both paths.

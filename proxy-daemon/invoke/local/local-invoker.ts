@@ -11,6 +11,7 @@ import type { LogSink } from "../../../lambda/handler/request-log";
 import { mustBase64 } from "../../../lambda/wire/event-codec";
 import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
+import { prefixHint } from "./prefix-hint";
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
@@ -33,6 +34,8 @@ export class LocalInvoker implements Invoker {
       cacheTtlSeconds: 0,
       negativeCacheTtlSeconds: 0,
       log: options.log,
+      noParametersHint: (hostKey) =>
+        prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
     });
   }
 

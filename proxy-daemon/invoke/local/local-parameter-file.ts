@@ -19,6 +19,7 @@ export class ParameterFileError extends Error {
 interface Snapshot {
   mtimeMs: number;
   size: number;
+  mode: number;
   params: Map<string, string>;
 }
 
@@ -65,8 +66,20 @@ export class LocalParameterFile implements ParameterSource {
     const first = await file.read();
     if (typeof first === "string") throw new ParameterFileError(`parameter file ${file.path}: ${first}`);
     file.current = first;
+    // Tokens in a file any local user can read are everyone's tokens.
+    if ((first.mode & 0o004) !== 0) {
+      warn(
+        { file: file.path, mode: (first.mode & 0o777).toString(8) },
+        `the parameter file is readable by every user on this host: chmod 600 ${file.path}`,
+      );
+    }
     file.startWatching();
     return file;
+  }
+
+  /** The names in the current contents (for hints; never the values). */
+  names(): string[] {
+    return [...(this.current?.params.keys() ?? [])];
   }
 
   /** How many parameters the current contents hold (for the start-up log line). */
@@ -80,7 +93,7 @@ export class LocalParameterFile implements ParameterSource {
       const text = await readFile(this.path, "utf8");
       const params = parseParameterFile(text);
       if (typeof params === "string") return params;
-      return { mtimeMs: info.mtimeMs, size: info.size, params };
+      return { mtimeMs: info.mtimeMs, size: info.size, mode: info.mode, params };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       return code === "ENOENT" ? "file not found" : `cannot read: ${(err as Error).message}`;

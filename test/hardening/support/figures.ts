@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** The committed figures (README "Reliability" is generated from them). */
+/** The committed figures (docs/reliability.md is generated from them). */
 export const PUBLISHED_RESULTS_FILE = resolve(import.meta.dirname, "../results.json");
 /**
  * Where this run records. A plain `npm test` must not leave the work tree modified, so only a run meant to
