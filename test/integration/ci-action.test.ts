@@ -430,7 +430,7 @@ describe("docs/keyless-ci.md: the CircleCI example's download step", () => {
     run?: string | { name?: string; command?: string; background?: boolean };
   }
   const docs = readFileSync(join(REPO_ROOT, "docs/keyless-ci.md"), "utf8");
-  const section = docs.slice(docs.indexOf("#### CircleCI"));
+  const section = docs.slice(docs.search(/^#+ CircleCI$/m));
   const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
   const config = JSON.parse(
     execFileSync("python3", ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], {
