@@ -70,7 +70,9 @@ describe("the ssm-sign-proxy tarball", () => {
     expect(Object.keys(manifest.scripts ?? {})).toEqual([]);
   });
 
-  it("installs with only the daemon's runtime dependencies, in at most 30 MB", async () => {
+  it("installs with only the daemon's runtime dependencies, in at most 30 MB", {
+    timeout: 120_000,
+  }, async () => {
     const kilobytes = await productionTreeKilobytes(project);
     console.info(`ssm-sign-proxy installed: ${(kilobytes / 1024).toFixed(1)} MB (du of the production tree)`);
     expect(kilobytes).toBeLessThanOrEqual(MAX_INSTALL_MB * 1024);
@@ -82,7 +84,9 @@ describe("the ssm-sign-proxy tarball", () => {
 });
 
 describe("installed into a fresh project", () => {
-  it("npx ssm-sign-proxy --help prints the usage; --version the package's version", async () => {
+  it("npx ssm-sign-proxy --help prints the usage; --version the package's version", {
+    timeout: 120_000,
+  }, async () => {
     const help = await project.exec("npx", ["--no-install", "ssm-sign-proxy", "--help"]);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain("--local");
@@ -91,7 +95,9 @@ describe("installed into a fresh project", () => {
     expect(version.stdout.trim()).toBe(`ssm-sign-proxy ${packed.version}`);
   });
 
-  it("type-checks a TypeScript file using the embedding API (nodenext), and it signs a request", async () => {
+  it("type-checks a TypeScript file using the embedding API (nodenext), and it signs a request", {
+    timeout: 120_000,
+  }, async () => {
     project.write(
       "tsconfig.json",
       JSON.stringify({
@@ -153,7 +159,9 @@ export function declarationsAreTyped(): void {
 });
 
 describe("the repository root", () => {
-  it("npx ssm-sign-proxy runs the workspace's daemon (README's quick start)", async () => {
+  it("npx ssm-sign-proxy runs the workspace's daemon (README's quick start)", {
+    timeout: 120_000,
+  }, async () => {
     const version = await project.exec("npx", ["--no-install", "ssm-sign-proxy", "--version"], {
       cwd: REPO_ROOT,
     });
