@@ -46,6 +46,7 @@ async function writeIfChanged(path, contents) {
 async function build(options) {
   const result = await esbuild({ ...options, write: false });
   await Promise.all(result.outputFiles.map((file) => writeIfChanged(file.path, Buffer.from(file.contents))));
+  return result;
 }
 
 // A full build starts clean, so nothing stale rides along into a package or an asset (dist/proxy-daemon/ is
@@ -54,13 +55,16 @@ if (!bundlesOnly) {
   const stale = ["dist/lambda", "dist/standalone", "dist/proxy-daemon", "proxy-daemon/dist", "cdk/dist"];
   await Promise.all(stale.map((dir) => rm(dir, { recursive: true, force: true })));
 }
-await Promise.all([
+const [lambda] = await Promise.all([
   build({
     ...common,
     // The function runs on nodejs22.x only; it is built for that runtime (and the tests run it on this Node).
     target: "node22",
     entryPoints: ["lambda/index.ts"],
     outfile: "dist/lambda/index.mjs",
+    // What went into the function, for the test that keeps daemon-only code out of it. Written next to the
+    // folder, not in it: dist/lambda/ is the function's deployment asset.
+    metafile: true,
   }),
   build({
     ...common,
@@ -92,6 +96,7 @@ await Promise.all([
     packages: "external",
   }),
 ]);
+await writeIfChanged("dist/lambda.meta.json", Buffer.from(JSON.stringify(lambda.metafile)));
 
 // Byte copies, not rebuilds: what the constructs deploy is what the tests ran (test/cdk/stack-assets.test.ts).
 const copies = {

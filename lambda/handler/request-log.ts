@@ -24,6 +24,10 @@ export interface RequestLogLine {
   applied?: SigningKind[];
   caller?: CallerContext;
   error?: string;
+  /** Injected values replaced in the answer (headers and body); absent when scrubbing is off. */
+  scrubbed?: number;
+  /** Body bytes of a streamed answer. */
+  bytes?: number;
 }
 
 export type LogSink = (line: Record<string, unknown>) => void;

@@ -6,8 +6,11 @@
  * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Throttling, 5xx and network errors are retried with jittered
  * exponential backoff, as the SDK's standard retry mode does.
  */
+
 import http from "node:http";
 import https from "node:https";
+import { serviceEndpoint } from "../aws/endpoints";
+import { withRetries } from "../aws/retry";
 import { type AwsCredentials, signRequest } from "../aws/sigv4";
 
 export interface GetParametersByPathInput {
@@ -45,11 +48,6 @@ export interface SsmApiClientOptions {
   requestTimeoutMs?: number;
 }
 
-function regionalEndpoint(region: string): string {
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return `https://ssm.${region}.${suffix}`;
-}
-
 function credentialsFromEnv(): AwsCredentials {
   const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
   if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) {
@@ -68,6 +66,9 @@ function credentialsFromEnv(): AwsCredentials {
     : { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY };
 }
 
+/** The SDK's standard retry mode: full jitter over 100 ms, doubling per attempt. */
+const RETRY_BASE_MS = 100;
+
 const RETRYABLE_CODES =
   /Throttl|TooManyRequests|RequestLimitExceeded|InternalServerError|ServiceUnavailable|^E[A-Z]+$|Timeout/;
 
@@ -85,11 +86,7 @@ export class SsmApiClient {
 
   constructor(options: SsmApiClientOptions = {}) {
     this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    const endpoint =
-      options.endpoint ??
-      process.env.AWS_ENDPOINT_URL_SSM ??
-      process.env.AWS_ENDPOINT_URL ??
-      regionalEndpoint(this.#region);
+    const endpoint = options.endpoint ?? serviceEndpoint("ssm", this.#region);
     this.#endpoint = new URL(endpoint);
     this.#credentials = options.credentials ?? credentialsFromEnv;
     this.#maxAttempts = options.maxAttempts ?? 3;
@@ -99,18 +96,16 @@ export class SsmApiClient {
 
   async getParametersByPath(input: GetParametersByPathInput): Promise<GetParametersByPathOutput> {
     const body = JSON.stringify(input);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.#send("AmazonSSM.GetParametersByPath", body)) as GetParametersByPathOutput;
-      } catch (error) {
-        const retryable =
-          error instanceof SsmApiError &&
-          (RETRYABLE_CODES.test(error.code) || (error.statusCode ?? 0) >= 500);
-        if (!retryable || attempt >= this.#maxAttempts) throw error;
-        // Full jitter, base 100 ms, as the SDK's standard retry strategy.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
-      }
-    }
+    return withRetries(
+      async () => (await this.#send("AmazonSSM.GetParametersByPath", body)) as GetParametersByPathOutput,
+      {
+        attempts: this.#maxAttempts,
+        retryBaseMs: (error) =>
+          error instanceof SsmApiError && (RETRYABLE_CODES.test(error.code) || (error.statusCode ?? 0) >= 500)
+            ? RETRY_BASE_MS
+            : undefined,
+      },
+    );
   }
 
   #send(target: string, body: string): Promise<unknown> {

@@ -11,6 +11,7 @@
  */
 import https from "node:https";
 import { isIP } from "node:net";
+import { pairsFromRaw } from "../core/header-pairs";
 import type { UpstreamHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { requestTarget } from "../signing/signer";
@@ -32,7 +33,7 @@ export interface UpstreamOptions {
   maxResponseBytes: number;
 }
 
-const agent = new https.Agent({
+export const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
@@ -46,16 +47,22 @@ const agent = new https.Agent({
   lookup: guardedLookup as unknown as https.AgentOptions["lookup"],
 });
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** RFC 9110 §9.2.2: a request that may be sent twice with the effect of once. */
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
-const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
 
-class UpstreamError extends Error {
+/** Whether the request goes out with a body (and Content-Length): any body, or a method that expects one. */
+export function sendsBody(request: ProxyRequest): boolean {
+  return request.body.length > 0 || !BODYLESS.has(request.method);
+}
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+/** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
+export class UpstreamError extends Error {
   constructor(
     readonly code: string,
     readonly reusedSocket: boolean,
@@ -65,7 +72,12 @@ class UpstreamError extends Error {
   }
 }
 
-function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, why: string): UpstreamFailure {
+export function failure(
+  host: UpstreamHost,
+  kind: UpstreamFailureKind,
+  code: string,
+  why: string,
+): UpstreamFailure {
   return {
     kind: "upstream-failure",
     failure: kind,
@@ -74,7 +86,12 @@ function failure(host: UpstreamHost, kind: UpstreamFailureKind, code: string, wh
   };
 }
 
-function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOptions): UpstreamFailure {
+/** An attempt's error as the failure the client sees; shared by every upstream client so they answer alike. */
+export function classify(
+  host: UpstreamHost,
+  error: UpstreamError,
+  options: UpstreamOptions,
+): UpstreamFailure {
   const { code } = error;
   if (code === "RESPONSE_TOO_LARGE") {
     return failure(
@@ -112,7 +129,7 @@ function classify(host: UpstreamHost, error: UpstreamError, options: UpstreamOpt
   return failure(host, "connect", code, "connection failed");
 }
 
-function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
+export function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
   const grouped: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
     const existing = grouped[name];
@@ -122,7 +139,7 @@ function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]
   return grouped;
 }
 
-function rawPairs(raw: string[]): HeaderPairs {
+export function rawPairs(raw: string[]): HeaderPairs {
   const pairs: HeaderPairs = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
   return pairs;
@@ -134,7 +151,7 @@ function sendOnce(
   options: UpstreamOptions,
   deadline: number,
 ): Promise<ProxyResponse> {
-  const hasBody = request.body.length > 0 || !BODYLESS.has(request.method);
+  const hasBody = sendsBody(request);
   const headers = outgoingHeaders(
     hasBody ? [...request.headers, ["content-length", String(request.body.length)]] : request.headers,
   );
@@ -189,7 +206,7 @@ function sendOnce(
         settled = true;
         resolve({
           statusCode: res.statusCode ?? 502,
-          headers: rawPairs(res.rawHeaders),
+          headers: pairsFromRaw(res.rawHeaders),
           body: Buffer.concat(chunks, size),
         });
       });
@@ -198,7 +215,21 @@ function sendOnce(
   });
 }
 
-export async function sendUpstream(
+/** One attempt: the answer, or an {@link UpstreamError} (rejected) saying why and whether a retry is safe. */
+export type SendOnce = (
+  host: UpstreamHost,
+  request: ProxyRequest,
+  options: UpstreamOptions,
+  deadline: number,
+) => Promise<ProxyResponse>;
+
+/**
+ * The policy around any upstream client's attempts: metadata addresses never dialled, one deadline for the whole
+ * answer, a reset on a reused connection before any answer retried once for idempotent methods, failures
+ * classified alike.
+ */
+export async function sendWithPolicy(
+  attempt: SendOnce,
   host: UpstreamHost,
   request: ProxyRequest,
   options: UpstreamOptions,
@@ -213,7 +244,7 @@ export async function sendUpstream(
   }
   const deadline = Date.now() + options.timeoutMs;
   try {
-    return await sendOnce(host, request, options, deadline);
+    return await attempt(host, request, options, deadline);
   } catch (error) {
     const e = error as UpstreamError;
     const retry =
@@ -224,12 +255,26 @@ export async function sendUpstream(
       Date.now() < deadline;
     if (!retry) return classify(host, e, options);
     try {
-      return await sendOnce(host, request, options, deadline);
+      return await attempt(host, request, options, deadline);
     } catch (retryError) {
       return classify(host, retryError as UpstreamError, options);
     }
   }
 }
+
+/** An upstream client from its attempt function, with the policy above around it. */
+export function upstreamClient(
+  attempt: SendOnce,
+): (
+  host: UpstreamHost,
+  request: ProxyRequest,
+  options: UpstreamOptions,
+) => Promise<ProxyResponse | UpstreamFailure> {
+  return (host, request, options) => sendWithPolicy(attempt, host, request, options);
+}
+
+/** The function's upstream client: node:https on the module's keep-alive agent. */
+export const sendUpstream = upstreamClient(sendOnce);
 
 export function isUpstreamFailure(value: unknown): value is UpstreamFailure {
   return (

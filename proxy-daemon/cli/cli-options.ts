@@ -34,6 +34,8 @@ export interface DaemonOptions {
   roleArn?: string;
   /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
   audience?: string;
+  /** --local: replace injected values in answers (--no-scrub turns it off; Lambda mode: the function decides). */
+  scrub: boolean;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -62,6 +64,7 @@ const FLAGS = {
   proxyToken: { names: ["proxy-token"], env: "SSM_SIGN_PROXY_PROXY_TOKEN", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
+  noScrub: { names: ["no-scrub"], kind: "switch" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -87,6 +90,7 @@ Options:
   --proxy-token TOKEN    require the token on proxied requests: http_proxy=http://user:TOKEN@HOST:PORT
                          (Basic) or "Proxy-Authorization: Bearer TOKEN"
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
+  --no-scrub             --local: do not replace injected values echoed in answers (on by default)
   --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
@@ -197,6 +201,7 @@ export function parseCli(
     maxBodyBytes: maxBody,
     logLevel: logLevel as LogLevel,
     allow,
+    scrub: fromArgv.noScrub !== "true",
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

@@ -61,6 +61,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       file,
       prefix: options.prefix,
       timeoutSeconds: options.timeoutSeconds,
+      scrub: options.scrub,
       // The handler's per-request audit line duplicates ours: keep it for debugging only.
       log: (line) => {
         const { level, msg, ...rest } = line as { level?: string; msg?: string };

@@ -38,11 +38,10 @@ async function main(): Promise<number> {
   } catch (err) {
     const message =
       err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).message}`;
-    // Once per reader: the log line for log collectors, the plain line for a person, both only when
-    // stdout and stderr go to different places (e.g. a journal and a terminal).
-    const same = sameDestination();
-    if (!same || !process.stdout.isTTY) log.fatal({ error: message }, "cannot start");
-    if (!same || process.stdout.isTTY) process.stderr.write(`ssm-sign-proxy: ${message}\n`);
+    // Once per destination: the plain line always (a person reads it: a terminal, a CI step's log tail, the
+    // journal), the JSON log line too only when stdout goes elsewhere (e.g. to a log collector).
+    if (!sameDestination()) log.fatal({ error: message }, "cannot start");
+    process.stderr.write(`ssm-sign-proxy: ${message}\n`);
     return 1;
   }
   return new Promise<number>((resolve) => {

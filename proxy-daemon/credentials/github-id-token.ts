@@ -4,6 +4,7 @@
  * answered with `{"value": "<jwt>"}`. The runner only sets both variables when the job has
  * `permissions: id-token: write`.
  */
+import { withRetries } from "../../lambda/aws/retry";
 import { CiCredentialsError } from "./ci-credentials-error";
 
 export interface GitHubIdTokenSource {
@@ -80,16 +81,14 @@ async function attempt(source: GitHubIdTokenSource, url: URL): Promise<string> {
   return value;
 }
 
-/** Fetches one ID token; retries transient failures with a short backoff. */
+/** The first retry waits up to 250 ms, the next up to 500 ms. */
+const RETRY_BASE_MS = 250;
+
+/** Fetches one ID token; retries transient failures with a short jittered backoff. */
 export async function fetchGitHubIdToken(source: GitHubIdTokenSource): Promise<string> {
   const url = idTokenUrl(source.requestUrl, source.audience);
-  const attempts = Math.max(1, source.attempts ?? 3);
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt(source, url);
-    } catch (err) {
-      if (!(err instanceof CiCredentialsError) || !err.transient || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** (i - 1)));
-    }
-  }
+  return withRetries(() => attempt(source, url), {
+    attempts: source.attempts ?? 3,
+    retryBaseMs: (err) => (err instanceof CiCredentialsError && err.transient ? RETRY_BASE_MS : undefined),
+  });
 }

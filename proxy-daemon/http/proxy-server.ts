@@ -9,26 +9,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { flattenPairs, pairsFromRaw } from "../../lambda/core/header-pairs";
 import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
-import type { CallerContext, HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
-import {
-  isRefusal,
-  type Refusal,
-  type RefusalCode,
-  refusalCodeOf,
-  refusalResponse,
-  refuse,
-} from "../../lambda/core/refusal";
+import type { CallerContext } from "../../lambda/core/proxy-request";
+import { isRefusal, type Refusal, type RefusalCode, refusalCodeOf, refuse } from "../../lambda/core/refusal";
+import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
-import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
+import type { AllowList } from "./access-control";
+import { admit } from "./admission";
 import { ownPage } from "./own-pages";
-import { flattenPairs, headerValues, pairsFromRaw } from "./raw-headers";
 import { clientErrorRefusal, rawRefusal } from "./raw-refusal";
 import { readRequestBody } from "./request-body";
-import { resolveTarget, type SelfNames } from "./request-target";
+import type { SelfNames } from "./request-target";
+import { type Answer, own, writeAnswer } from "./response-writer";
 import { exchange } from "./signing-exchange";
 
 export interface ProxyServerOptions {
@@ -65,21 +62,8 @@ const CONNECT_REFUSAL =
 
 const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
 
-/**
- * What the writer gets, written as it is (only framing is recomputed): an own answer (a refusal, or an own
- * page), or a relayed one, which its invoker has already filtered for the client (the core in local mode, the
- * Lambda invoker on arrival). So an own 407 keeps its Proxy-Authenticate challenge (RFC 9110 §11.7.1) and a
- * relayed one never carries one, with no strip-and-re-add.
- */
-type Answer =
-  | { kind: "own"; response: ProxyResponse; code?: RefusalCode; close: boolean }
-  | { kind: "relayed"; response: ProxyResponse; code?: RefusalCode; close: boolean };
-
-function own(outcome: ProxyResponse | Refusal, close = false): Answer {
-  return isRefusal(outcome)
-    ? { kind: "own", response: refusalResponse(outcome), code: outcome.code, close }
-    : { kind: "own", response: outcome, close };
-}
+/** A relayed answer whose body streams (relay() below); the whole ones go through writeAnswer. */
+type StreamedAnswer = { kind: "streamed"; response: StreamedResponse; code?: RefusalCode; close: boolean };
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { log, metrics } = options;
@@ -114,21 +98,43 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     log.info(code === undefined ? fields : { ...fields, code }, "request");
   }
 
-  function writeResponse(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-    const { response } = answer;
-    const close = answer.close;
-    const headers: HeaderPairs = response.headers.filter(
-      ([name]) => name.toLowerCase() !== "content-length" || req.method === "HEAD",
-    );
-    if (req.method !== "HEAD" && !NO_BODY_STATUS(response.statusCode)) {
-      headers.push(["Content-Length", String(response.body.length)]);
-    }
-    if (close || draining) {
+  const writeResponse = (req: IncomingMessage, res: ServerResponse, answer: Answer) =>
+    writeAnswer(req, res, answer, draining);
+
+  /**
+   * A streamed answer: headers now, then the body as it comes (chunked unless the API sent a Content-Length),
+   * with back-pressure (pipeline pauses the signer's stream while the client's socket is full). A failure after
+   * the headers destroys the client's connection, so it sees an incomplete answer, never a short success.
+   */
+  async function relay(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: StreamedResponse,
+    host: string,
+  ): Promise<void> {
+    const headers = [...response.headers];
+    if (draining) {
       headers.push(["Connection", "close"]);
       res.shouldKeepAlive = false;
     }
     res.writeHead(response.statusCode, flattenPairs(headers));
-    res.end(req.method === "HEAD" || NO_BODY_STATUS(response.statusCode) ? undefined : response.body);
+    if (req.method === "HEAD" || NO_BODY_STATUS(response.statusCode)) {
+      response.stream.destroy();
+      res.end();
+      return;
+    }
+    // An event stream's first event must not wait for the first body bytes to carry the headers.
+    res.flushHeaders();
+    try {
+      await pipeline(response.stream, res);
+    } catch (err) {
+      if (!res.destroyed) res.destroy();
+      // Either the signer failed mid-stream (the upstream died, the function timed out) or the client left.
+      log.warn(
+        { host, status: response.statusCode, error: (err as Error).message.slice(0, 300) },
+        "streamed answer ended abnormally after its headers",
+      );
+    }
   }
 
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
@@ -136,53 +142,29 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
-  ): Promise<Answer> {
+  ): Promise<Answer | StreamedAnswer> {
     const fail = (refusal: Refusal, close = true) => own(refusal, close);
     const remote = req.socket.remoteAddress;
-    if (!isAllowed(options.allow, remote)) return fail(forbiddenClient(remote));
     const headers = pairsFromRaw(req.rawHeaders);
-    // node:http refuses this already (strict parser); kept as a guard should that ever be relaxed.
-    if (
-      headerValues(headers, "transfer-encoding").length > 0 &&
-      headerValues(headers, "content-length").length > 0
-    ) {
-      return fail(
-        refuse(
-          "request-malformed",
-          "malformed request: Content-Length together with Transfer-Encoding is refused (RFC 9112 §6.3)",
-        ),
-      );
+    const admission = admit(
+      { remoteAddress: remote, method: req.method ?? "GET", url: req.url ?? "", headers },
+      {
+        allow: options.allow,
+        ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+        maxBodyBytes: options.maxBodyBytes,
+        self: selfNames,
+        notReady: options.notReadyReason(),
+      },
+    );
+    if (admission.kind === "refused") {
+      if (admission.host !== undefined) setHost(admission.host);
+      return fail(admission.refusal);
     }
-    // node:http keeps only the first of several Host lines; RFC 9112 §3.2 says refuse such a request (400),
-    // so two parties can never disagree about which host picks the secrets.
-    if (headerValues(headers, "host").length > 1) {
-      return fail(
-        refuse("host-header-duplicate", "malformed request: more than one Host header (RFC 9112 §3.2)"),
-      );
+    if (admission.kind === "own-page") {
+      return own(await ownPage(req.method ?? "GET", admission.path, options.health, metrics));
     }
-    const target = resolveTarget(req.method ?? "GET", req.url ?? "", req.headers.host, selfNames);
-    if (isRefusal(target)) return fail(target);
-    if (target.kind === "own-page") {
-      return own(await ownPage(req.method ?? "GET", target.path, options.health, metrics));
-    }
-    setHost(target.authority);
-    if (options.proxyToken !== undefined) {
-      const denied = checkProxyToken(options.proxyToken, req.headers["proxy-authorization"]);
-      if (denied) return fail(denied);
-    }
-    const notReady = options.notReadyReason();
-    if (notReady !== undefined)
-      return fail(refuse("signer-not-ready", `signer not ready: ${notReady}`, [["Retry-After", "5"]]));
-
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > options.maxBodyBytes) {
-      return fail(
-        refuse(
-          "body-too-large",
-          `request body of ${declared} bytes is over the --max-body limit of ${options.maxBodyBytes} bytes`,
-        ),
-      );
-    }
+    const target = admission;
+    setHost(target.host.authority);
     const body = await readRequestBody(req, options.maxBodyBytes);
     if (body.kind === "too-large") {
       return fail(
@@ -225,6 +207,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     if (isRefusal(response)) return own(response);
     // The function strips an upstream's marker, so a marker here is the function's own answer.
     const code = refusalCodeOf(response.headers);
+    if (isStreamedResponse(response)) {
+      return code === undefined
+        ? { kind: "streamed", response, close: false }
+        : { kind: "streamed", response, code, close: false };
+    }
     return code === undefined
       ? { kind: "relayed", response, close: false }
       : { kind: "relayed", response, code, close: false };
@@ -243,7 +230,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       });
       status = outcome.response.statusCode;
       code = outcome.code;
-      if (!res.destroyed) writeResponse(req, res, outcome);
+      if (outcome.kind === "streamed") {
+        if (res.destroyed) outcome.response.stream.destroy();
+        else await relay(req, res, outcome.response, host);
+      } else if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },

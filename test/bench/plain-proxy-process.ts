@@ -3,8 +3,8 @@
  *
  * It forwards absolute-form `http://` requests with `http.request` (https is only for CONNECT tunnels, which the
  * daemon does not offer either). To compare like with like, every hop to the upstream must be HTTPS like the
- * daemon's, so this process swaps `http.request` for `https.request` (same options, Node's global agent, which
- * keeps connections alive since Node 19, as the package would use for http) and republishes it to ES-module
+ * daemon's, so this process swaps `http.request` for `https.request` (same options, on a keep-alive HTTPS agent
+ * sized like the daemon's upstream pool: 256 sockets, as many kept idle, LIFO) and republishes it to ES-module
  * importers with `syncBuiltinESMExports` before `proxy` is loaded.
  * Trust for the upstream's test CA comes from NODE_EXTRA_CA_CERTS. Prints `{port}` once listening.
  */
@@ -12,8 +12,9 @@ import http from "node:http";
 import https from "node:https";
 import { syncBuiltinESMExports } from "node:module";
 
+const agent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: "lifo" });
 http.request = ((options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) =>
-  https.request({ ...options, protocol: "https:" }, callback)) as typeof http.request;
+  https.request({ ...options, protocol: "https:", agent }, callback)) as typeof http.request;
 syncBuiltinESMExports();
 
 const { createProxy } = await import("proxy");

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { Agent as HttpsAgent, get as httpsGet } from "node:https";
 import { connect } from "node:net";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
@@ -60,6 +61,8 @@ function refuses(port: number): Promise<boolean> {
 }
 const EXAMPLES = resolve(import.meta.dirname, "../../examples");
 let echo: ChildProcess;
+/** What the echo server printed: one line per request, with the Authorization it arrived with. */
+let echoed = "";
 let port: number;
 let params: ParamsFile;
 
@@ -70,6 +73,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((ready, fail) => {
     echo.stdout?.setEncoding("utf8").on("data", (text: string) => {
+      echoed += text;
       if (text.includes("listening")) ready();
     });
     echo.once("exit", (code) => fail(new Error(`echo server exited with ${code}`)));
@@ -100,7 +104,11 @@ describe("quick start (offline)", () => {
         expect(answer.status).toBe(200);
         const seen = JSON.parse(answer.body) as { url: string; headers: Record<string, string> };
         expect(seen.url).toBe("/hello");
-        expect(seen.headers.Authorization).toBe("Bearer example-token-from-params-json");
+        // The echo server got the token; its echo of it reaches curl scrubbed.
+        expect(seen.headers.Authorization).toBe("[redacted by ssm-sign-proxy]");
+        await expect
+          .poll(() => echoed)
+          .toContain(`GET /hello arrived with Authorization: Bearer example-token-from-params-json`);
       } finally {
         expect(await daemon.stop()).toBe(0);
       }
@@ -121,8 +129,11 @@ describe("quick start (offline)", () => {
     const seen = JSON.parse(rest.join("\n")) as { url: string; headers: Record<string, string> };
     expect(seen).toMatchObject({
       url: "/from-example",
-      headers: { Authorization: "Bearer example-token-from-params-json" },
+      headers: { Authorization: "[redacted by ssm-sign-proxy]" },
     });
+    await expect
+      .poll(() => echoed)
+      .toContain("/from-example arrived with Authorization: Bearer example-token-from-params-json");
   });
 
   it("the bin answers --version and --help, and a usage error exits 2 naming the problem", async () => {
@@ -147,6 +158,7 @@ describe("quick start (offline)", () => {
       CLI,
     ]);
     expect(stdout.split("/nonexistent/params.json: file not found").length - 1).toBe(1);
+    expect(stdout).toContain("ssm-sign-proxy: parameter file /nonexistent/params.json: file not found\n");
     expect(stdout).toMatch(/exit 1\n$/);
   });
 
@@ -161,6 +173,31 @@ describe("quick start (offline)", () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain(`port ${port} on localhost is already in use`);
     expect(stderr).toContain("--port");
+  });
+
+  it("the echo server stops at once on Ctrl-C or kill, even with a keep-alive connection open", async () => {
+    const own = await getFreePort();
+    const second = spawn(process.execPath, [resolve(EXAMPLES, "echo-server.mjs"), "--port", String(own)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((done) => second.once("exit", done));
+    await new Promise((ready) => second.stdout?.once("data", ready));
+    const agent = new HttpsAgent({ keepAlive: true, ca: readFileSync(resolve(EXAMPLES, "echo-server.crt")) });
+    try {
+      await new Promise<void>((done, fail) =>
+        httpsGet(`https://localhost:${own}/kept-alive`, { agent }, (res) => {
+          res.resume();
+          res.on("end", done);
+        }).on("error", fail),
+      );
+      const started = performance.now();
+      second.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      agent.destroy();
+      second.kill("SIGKILL");
+    }
   });
 
   it("a request that bypassed the daemon (no_proxy=localhost) gets a plain answer naming no_proxy", async () => {

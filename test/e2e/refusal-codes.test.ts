@@ -22,7 +22,7 @@ import {
 } from "../../lambda/parameters/parameter-source";
 import { decodeResult, encodeEvent, isCodecError } from "../../lambda/wire/event-codec";
 import { SigningDispatcher } from "../../proxy-daemon/embed/signing-dispatcher";
-import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
+import { refusalForFailure } from "../../proxy-daemon/http/invoke-refusals";
 import { clientErrorRefusal } from "../../proxy-daemon/http/raw-refusal";
 import type { InvokeFailure } from "../../proxy-daemon/invoke/invoker";
 import { appKey } from "../support/app-keys";
@@ -325,7 +325,8 @@ const cases: Record<RefusalCode, Case> = {
   },
   "proxy-token-required": {
     provoke: () => get(tokenDaemon, "http://api.example.com/"),
-    message: /requires Proxy-Authorization: Bearer/,
+    message:
+      /requires a proxy token: send Proxy-Authorization: Bearer TOKEN, or Basic with the token as the password/,
   },
   "proxy-token-invalid": {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
@@ -385,7 +386,9 @@ const cases: Record<RefusalCode, Case> = {
     message: /connection reset/,
   },
   "upstream-too-large": {
-    provoke: () => get(local, `http://localhost:${upstream.port}/binary?size=5000000`),
+    // Answers stream up to Lambda's 200 MB streaming limit; a declared length over it is refused at once.
+    provoke: () =>
+      get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
     message: /response body exceeds \d+ bytes/,
   },
   "upstream-timeout": {

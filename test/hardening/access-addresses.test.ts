@@ -47,10 +47,11 @@ describe("access", () => {
     proven.push("--allow refuses other clients with 403");
   });
 
-  it("an allowed client without the proxy token gets 407 with a Bearer challenge", async () => {
+  it("an allowed client without the proxy token gets 407 with Basic and Bearer challenges", async () => {
     const response = await get(setup.url("/echo"));
     expect(response.status).toBe(407);
-    expect(response.headers.find(([name]) => name === "proxy-authenticate")?.[1]).toMatch(/^Bearer /i);
+    const challenges = response.headers.filter(([name]) => name === "proxy-authenticate").map(([, v]) => v);
+    expect(challenges).toEqual(['Basic realm="ssm-sign-proxy"', 'Bearer realm="ssm-sign-proxy"']);
     const wrong = await get(setup.url("/echo"), "Proxy-Authorization: Bearer nope\r\n");
     expect(wrong.status).toBe(407);
     proven.push("--proxy-token required");

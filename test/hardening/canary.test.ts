@@ -3,8 +3,8 @@
  * in Lambda mode, with canary parameter values (header, basic user and password, query), and then searches
  * everything those runs produced for them: every log line of the daemon and the function, every error body the
  * proxy made up, /metrics, and the text of any exception a client saw. No canary may appear, in raw, base64
- * `user:password` or percent-encoded form. The one documented exception is the upstream's `/echo` answer: it is
- * the API's own answer and returns the request it received, secrets included; it is never searched.
+ * `user:password` or percent-encoded form, and that includes the upstream's `/echo` answer, which quotes the
+ * request it received, secrets included: the function scrubs them from answers (docs/streaming.md).
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,8 +87,12 @@ describe("canaries, local mode", () => {
   it("runs success, 407, 400 and upstream faults", async () => {
     const ok = await send("success", setup.url("/echo/canary?api_key=client-value"));
     expect(ok.status).toBe(200);
-    // The /echo exception: the upstream saw the secrets. It also shows the search finds them where they are.
-    expect(findLeaks(setup.canaries, { echo: ok.body }).length).toBeGreaterThan(0);
+    // The upstream saw the secrets (which also shows the search finds them where they are) and quoted them
+    // back; the client got the placeholder instead.
+    const received = JSON.stringify(setup.upstream.requests.filter((r) => r.path.startsWith("/echo/canary")));
+    expect(findLeaks(setup.canaries, { received }).length).toBeGreaterThan(0);
+    expect(ok.body).toContain("[redacted by ssm-sign-proxy]");
+    expect(findLeaks(setup.canaries, { echo: ok.body })).toEqual([]);
     expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
     expect((await send("bad request", `http://user:pw@localhost:${setup.upstream.port}/echo`)).status).toBe(
       400,
@@ -134,9 +138,11 @@ describe("canaries, Lambda mode", () => {
   it("runs success, 407, 400 and upstream faults", async () => {
     const ok = await send("success", stack.url("/echo/canary"));
     expect(ok.status).toBe(200);
-    expect((await stack.leaks({ echo: ok.body })).filter((l) => l.where === "echo").length).toBeGreaterThan(
-      0,
-    );
+    const received = JSON.stringify(stack.upstream.requests.filter((r) => r.path.startsWith("/echo/canary")));
+    const found = await stack.leaks({ echo: ok.body, received });
+    expect(found.filter((l) => l.where === "received").length).toBeGreaterThan(0);
+    expect(ok.body).toContain("[redacted by ssm-sign-proxy]");
+    expect(found.filter((l) => l.where === "echo")).toEqual([]);
     expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
     expect((await send("bad request", `http://user:pw@localhost:${stack.upstream.port}/echo`)).status).toBe(
       400,

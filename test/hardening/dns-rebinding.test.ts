@@ -40,7 +40,7 @@ interface ProbeResult {
   controlConnections: number;
 }
 
-async function runProbe(): Promise<ProbeResult> {
+async function runProbe(client: string): Promise<ProbeResult> {
   const dir = mkdtempSync(join(tmpdir(), "rebinding-hosts-"));
   const hosts = join(dir, "hosts");
   writeFileSync(hosts, "127.0.0.1 localhost\n169.254.169.254 rebind.test\n127.0.0.1 control.test\n");
@@ -48,7 +48,7 @@ async function runProbe(): Promise<ProbeResult> {
     `mount --bind '${hosts}' /etc/hosts`,
     "ip link set lo up",
     "ip addr add 169.254.169.254/32 dev lo",
-    `exec '${process.execPath}' --import tsx test/hardening/support/rebinding-probe.ts`,
+    `exec '${process.execPath}' --import tsx test/hardening/support/rebinding-probe.ts ${client}`,
   ].join(" && ");
   const probe = spawnWithEnv("unshare", [...UNSHARE, "sh", "-c", script], { cwd: REPO_ROOT });
   try {
@@ -63,8 +63,12 @@ async function runProbe(): Promise<ProbeResult> {
 }
 
 describe.skipIf(problem !== undefined)("DNS rebinding at connect time (private namespace)", () => {
-  it("a name resolving to 169.254.169.254 gets 403 naming link-local/metadata, and is never dialled", async () => {
-    const result = await runProbe();
+  // node:https is the function's upstream client, undici the daemon's in --local mode: both resolve through the guard.
+  it.each([
+    "node-https",
+    "undici",
+  ])("%s: a name resolving to 169.254.169.254 gets 403 naming link-local/metadata, and is never dialled", async (client) => {
+    const result = await runProbe(client);
     // The listener works: the probe's own test connection was counted.
     expect(result.selfCheck).toBe(1);
     expect(result.rebind.status).toBe(403);
@@ -73,7 +77,9 @@ describe.skipIf(problem !== undefined)("DNS rebinding at connect time (private n
     // Same hosts file, loopback address: dialled (it is not a TLS server, so the answer is a 502).
     expect(result.controlConnections).toBeGreaterThanOrEqual(1);
     expect(result.control.status).toBe(502);
-    proven.push("a name resolving to 169.254.169.254 (hosts file in a private namespace) never dialled: 403");
+    proven.push(
+      `${client}: a name resolving to 169.254.169.254 (hosts file in a private namespace) never dialled: 403`,
+    );
   });
 });
 

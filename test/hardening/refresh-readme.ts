@@ -46,7 +46,7 @@ const section = `${START}
 ## Reliability
 
 The hardening suite (\`test/hardening/\`) runs in \`npm test\`; \`npm run soak\` runs its long version (\`SOAK=1\`).
-\`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this section is generated from that file
+\`HARDENING_RECORD=1 npm test\` (and the soak) write their figures to \`test/hardening/results.json\`; this page is generated from that file
 (\`npx tsx test/hardening/refresh-readme.ts\`). Figures below: last recorded run (${load.run ?? "?"} for load,
 ${fuzz.run ?? "?"} for the rest), Node ${fuzz.node ?? "?"}, 2 cores.
 

@@ -147,12 +147,13 @@ describe("GitHub App installation tokens", () => {
 
   it("re-mints a token with less than 5 minutes left before using it", async () => {
     const at = await issuer();
-    at.lifetimeSeconds = 301; // reusable for one second, then within the 5-minute margin
+    // expires_at has whole seconds: 302 s leaves between 1 and 2 s before the 5-minute margin begins.
+    at.lifetimeSeconds = 302;
     await seed(at.hostKey, gitHubApp());
     expect((await send(at, "/a")).status).toBe(200);
     expect((await send(at, "/b")).status).toBe(200);
     expect(at.mints).toHaveLength(1);
-    await sleep(1300);
+    await sleep(2200);
     expect((await send(at, "/c")).status).toBe(200);
     expect(at.mints).toHaveLength(2);
     expect(at.apiRequests.at(-1)?.token).toBe(at.mints[1]?.token);

@@ -9,7 +9,7 @@ import {
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { refusalForFailure } from "../../proxy-daemon/http/error-responses";
+import { refusalForFailure } from "../../proxy-daemon/http/invoke-refusals";
 import { failureFromError } from "../../proxy-daemon/invoke/lambda/lambda-invoker";
 
 const meta = { $metadata: {} };

@@ -21,7 +21,11 @@ describe("prefixHint", () => {
   });
 
   it("notices a file written for a prefix even when the host is not in it", () => {
-    const names = ["/test/api.github.com/headers/A", "/test/localhost_8443/queries/key"];
+    const names = [
+      "/test/api.github.com/headers/A",
+      "/test/localhost_8443/queries/key",
+      "/test/example.org/github-app/app-id",
+    ];
     expect(prefixHint(names, "", "example.com", FILE)).toBe(
       `every name in ${FILE} starts with /test/ but --prefix is not set: start the daemon with --prefix /test`,
     );

@@ -4,7 +4,8 @@
  * another one). Names only, never values.
  */
 
-const KINDS = new Set(["headers", "basic", "rewrite", "queries"]);
+/** The kinds signing-rules.ts knows (a name's third segment under a prefix). */
+const KINDS = new Set(["headers", "basic", "rewrite", "queries", "github-app", "oauth2"]);
 
 /** `/test/` and `test` are the same prefix; empty means none. */
 const normalize = (prefix: string): string => {

@@ -3,6 +3,7 @@
  * clean. Where cfn-lint is not installed, a visible skipped test says so instead of passing silently.
  */
 import { describe, expect, it } from "vitest";
+import { CREATE_VENV } from "../../support/test-python";
 import { cfnLint, cfnLintAvailable } from "./cfn-lint";
 import { type SynthesizedStack, unacknowledgedNagFindings } from "./synth";
 
@@ -20,7 +21,7 @@ export function describeCombinationChecks(all: Readonly<Record<string, Synthesiz
       expect(result.exitCode).toBe(0);
     });
     it.runIf(!cfnLintAvailable)(
-      "cannot run cfn-lint: the cfn-lint binary is not on PATH (pip install cfn-lint)",
+      `cannot run cfn-lint: the cfn-lint binary is not on PATH (${CREATE_VENV})`,
       () => {},
     );
   });

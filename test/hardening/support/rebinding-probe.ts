@@ -7,7 +7,8 @@
  * The function's handler runs here in-process over a parameter file (the same composition the daemon's local
  * mode uses); both hosts have parameters, so only the address can stop the request.
  * Prints one JSON line: the two answers and the connection counts.
- * Usage: node --import tsx rebinding-probe.ts
+ * With `undici` as argument the core sends through the daemon's --local upstream client instead of node:https.
+ * Usage: node --import tsx rebinding-probe.ts [node-https|undici]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import type { AlbMultiValueEvent, AlbMultiValueResult } from "../../../lambda/core/proxy-request";
 import { createHandler } from "../../../lambda/handler/handler";
 import { LocalParameterFile } from "../../../proxy-daemon/invoke/local/local-parameter-file";
+import { sendUpstreamUndici } from "../../../proxy-daemon/invoke/local/undici-upstream";
 
 const METADATA = "169.254.169.254";
 
@@ -69,7 +71,8 @@ writeFileSync(
 );
 const source = await LocalParameterFile.open(file, () => {});
 const logs: unknown[] = [];
-const handler = createHandler({ source, timeoutSeconds: 5, log: (line) => logs.push(line) });
+const send = process.argv[2] === "undici" ? { send: sendUpstreamUndici } : {};
+const handler = createHandler({ source, timeoutSeconds: 5, log: (line) => logs.push(line), ...send });
 const answer = async (host: string) => {
   const result = (await handler(event(host))) as AlbMultiValueResult;
   const body = Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8").toString("utf8");

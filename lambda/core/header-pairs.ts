@@ -1,5 +1,5 @@
 /** Node's flat `rawHeaders` <-> [name, value] pairs; names keep their case, duplicates and order are kept. */
-import type { HeaderPairs } from "../../lambda/core/proxy-request";
+import type { HeaderPairs } from "./proxy-request";
 
 export function pairsFromRaw(raw: readonly string[]): HeaderPairs {
   const pairs: HeaderPairs = [];
