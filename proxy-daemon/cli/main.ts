@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
 import { fstatSync } from "node:fs";
-import { version } from "../../package.json";
 import { createLogger } from "../observe/logger";
+import { version } from "../package.json";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
 import { runSubcommand } from "./subcommands";

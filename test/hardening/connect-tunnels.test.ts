@@ -225,7 +225,7 @@ describe("the CA key on disk", () => {
   it("refuses to start with a key others can read, and says how to fix it", async () => {
     const dir = join(work, "loose");
     await run(process.execPath, [
-      join(import.meta.dirname, "../../dist/proxy-daemon/cli.mjs"),
+      join(import.meta.dirname, "../../proxy-daemon/dist/cli.mjs"),
       "ca",
       "init",
       "--ca-dir",
