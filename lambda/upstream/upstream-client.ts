@@ -139,12 +139,6 @@ export function outgoingHeaders(headers: HeaderPairs): Record<string, string | s
   return grouped;
 }
 
-export function rawPairs(raw: string[]): HeaderPairs {
-  const pairs: HeaderPairs = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
-  return pairs;
-}
-
 function sendOnce(
   host: UpstreamHost,
   request: ProxyRequest,

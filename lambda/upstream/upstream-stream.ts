@@ -9,6 +9,7 @@
 import https from "node:https";
 import { isIP } from "node:net";
 import { Transform } from "node:stream";
+import { pairsFromRaw } from "../core/header-pairs";
 import type { UpstreamHost } from "../core/host-key";
 import type { ProxyRequest } from "../core/proxy-request";
 import type { StreamedResponse } from "../core/streamed-response";
@@ -22,7 +23,6 @@ import {
   IDEMPOTENT,
   outgoingHeaders,
   RESET_CODES,
-  rawPairs,
   UpstreamError,
   type UpstreamFailure,
   type UpstreamOptions,
@@ -110,7 +110,7 @@ function openOnce(
         counted.end();
       });
       res.pipe(counted, { end: false });
-      resolve({ statusCode: res.statusCode ?? 502, headers: rawPairs(res.rawHeaders), stream: counted });
+      resolve({ statusCode: res.statusCode ?? 502, headers: pairsFromRaw(res.rawHeaders), stream: counted });
     });
     req.end(hasBody ? request.body : undefined);
   });

@@ -98,7 +98,8 @@ describe("canaries, local mode", () => {
       400,
     );
     expect((await send("upstream refused", `http://localhost:${refusedPort}/echo`)).status).toBe(502);
-    expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(502);
+    // Streamed: the headers went out before the reset, so the answer is cut rather than a 502.
+    expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(200);
     expect((await send("upstream stalls", setup.url("/stall"))).status).toBe(504);
   });
 

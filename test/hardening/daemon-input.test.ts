@@ -10,7 +10,7 @@ import type { EchoResponse } from "../support/https-upstream";
 import { receivedHeader } from "../support/received";
 import { recordSection, SOAK } from "./support/figures";
 import { type SignedSetup, startSignedSetup } from "./support/local-daemon";
-import { header, type RawResponse, rawExchange } from "./support/raw-client";
+import { header, payloadOf, type RawResponse, rawExchange } from "./support/raw-client";
 
 let setup: SignedSetup;
 let rawCases = 0;
@@ -42,7 +42,7 @@ async function refusedBeforeUpstream(data: string | Buffer): Promise<RawResponse
 }
 
 const authority = () => `localhost:${setup.upstream.port}`;
-const echoOf = (response: RawResponse) => JSON.parse(response.body.toString("utf8")) as EchoResponse;
+const echoOf = (response: RawResponse) => JSON.parse(payloadOf(response).toString("utf8")) as EchoResponse;
 const hostSeen = (echo: EchoResponse) => echo.headers.find(([n]) => n.toLowerCase() === "host")?.[1];
 
 describe("request smuggling (RFC 9112 §6.3)", () => {
