@@ -249,6 +249,10 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
             }),
           mintSend: send,
           log,
+          // Hosts never see even the short-lived token: an API that echoes it gets it scrubbed.
+          attaching: (token) => {
+            if (scrub) injected.forms = [...injected.forms, ...secretForms([token])];
+          },
         })
       : limits.stream
         ? await open(host, signed, limits)

@@ -126,8 +126,10 @@ describe("GitHub App installation tokens", () => {
     expect(answer.status, answer.body).toBe(200);
     expect(at.mints).toHaveLength(1);
     const mint = at.mints[0];
-    expect(JSON.parse(answer.body).token).toBe(mint?.token);
+    // The API saw the minted token; its echo of it reaches the client scrubbed, like any injected secret.
+    expect(at.apiRequests[0]?.token).toBe(mint?.token);
     expect(mint?.token).toHaveLength(520);
+    expect(JSON.parse(answer.body).token).toBe("[redacted by ssm-sign-proxy]");
     expect(mint?.claims?.iss).toBe(APP_ID);
     expect(mint?.claims?.iat).toBeGreaterThanOrEqual(before - 61);
     expect(mint?.claims?.iat).toBeLessThanOrEqual(before - 59 + 2);
@@ -238,7 +240,8 @@ describe("OAuth2 client credentials", () => {
     const answer = await send(at, "/v1/things");
     expect(answer.status, answer.body).toBe(200);
     expect(at.mints).toHaveLength(1);
-    expect(JSON.parse(answer.body).token).toBe(at.mints[0]?.token);
+    expect(at.apiRequests[0]?.token).toBe(at.mints[0]?.token);
+    expect(answer.body).not.toContain(at.mints[0]?.token ?? "");
     expect(new URLSearchParams(at.mints[0]?.body).get("scope")).toBe("read:things write:things");
   });
 
