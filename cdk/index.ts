@@ -1,5 +1,5 @@
-// The reusable constructs, for CDK apps that embed the signer in their own stacks.
-export { buildApp, STACK_NAME } from "./app/build-app";
+// The package's entry (ssm-sign-proxy-cdk): the reusable constructs, for CDK apps that embed the signer in
+// their own stacks. The repository's own app (app/build-app.ts, with cdk-nag) is not part of the package.
 export { ContextError, readStackConfig, type StackConfig } from "./app/context";
 export { SignProxyStack, type SignProxyStackProps } from "./app/stack";
 export { HostRole, type HostRoleProps } from "./constructs/host-role";
@@ -7,6 +7,7 @@ export { InternalAlb, InternalAlbError, type InternalAlbProps } from "./construc
 export type { IInvokeGrantor } from "./constructs/invoke-grantor";
 export { ParameterKey } from "./constructs/parameter-key";
 export { ParameterPrefixError } from "./constructs/parameter-prefix";
+export { MissingBuildError } from "./constructs/paths";
 export { DEFAULT_PARAMETER_PREFIX, SignProxy, type SignProxyProps } from "./constructs/sign-proxy";
 export {
   DaemonAssociation,

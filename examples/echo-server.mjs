@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // An offline stand-in for a third-party API: HTTPS on https://localhost:8443 that answers every request with
-// a JSON description of what it received, so you can see the header the signer injected.
+// a JSON description of what it received (the signer scrubs the injected token from that echo), and prints the
+// Authorization header each request arrived with, so you can see the header the signer injected.
 //
 //   node examples/echo-server.mjs [--port 8443]
 //
@@ -33,6 +34,11 @@ const server = createServer(
         { method: req.method, url: req.url, headers, body: Buffer.concat(chunks).toString("utf8") },
         null,
         2,
+      );
+      // The answer quotes the token back, so the daemon scrubs it before the client sees it; this line shows
+      // what arrived here.
+      process.stdout.write(
+        `echo server: ${req.method} ${req.url} arrived with Authorization: ${headers.Authorization ?? "(none)"}\n`,
       );
       res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
       res.end(`${body}\n`);

@@ -3,6 +3,7 @@
 import type { App } from "aws-cdk-lib";
 import { InternalAlbError } from "../constructs/internal-alb";
 import { ParameterPrefixError } from "../constructs/parameter-prefix";
+import { MissingBuildError } from "../constructs/paths";
 import { DaemonAssociationError } from "../daemon/daemon-association";
 import { TrustGuardrailError } from "../trust/trust-guardrails";
 import { buildApp } from "./build-app";
@@ -15,6 +16,7 @@ const INPUT_ERRORS = [
   ParameterPrefixError,
   InternalAlbError,
   DaemonAssociationError,
+  MissingBuildError,
 ];
 
 let app: App;

@@ -20,6 +20,7 @@ export const CONTEXT_KEYS = {
   hostRole: "hostRole=true",
   daemonTag: "daemonTag=ssm-sign-proxy=enabled",
   daemonAddress: "daemonAddress=127.0.0.1:8000",
+  daemonIntercept: "daemonIntercept=true",
   githubRepo: "githubRepo=my-org/my-repo[,my-org/other]",
   githubRef: "githubRef=refs/heads/main",
   githubEnvironment: "githubEnvironment=production",
@@ -78,6 +79,8 @@ export interface StackConfig {
   readonly hostRole: boolean;
   readonly daemonTag?: HostTag;
   readonly daemonAddress?: string;
+  /** The installed daemon also signs https:// URLs (CONNECT + TLS interception, CA made on the host). */
+  readonly daemonIntercept: boolean;
   readonly github?: GitHubConfig;
   readonly circleci?: CircleCiConfig;
   readonly allowBroad: boolean;
@@ -282,6 +285,7 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
     hostRole: reader.flag("hostRole"),
     daemonTag: reader.daemonTag(),
     daemonAddress: reader.string("daemonAddress"),
+    daemonIntercept: reader.flag("daemonIntercept"),
     github: reader.github(),
     circleci: reader.circleci(),
     allowBroad: reader.flag("allowBroad"),
@@ -291,6 +295,9 @@ export function readStackConfig(source: ContextSource | Node): StackConfig {
   reader.problems.push(...unknownContextKeys(given, Object.keys(CONTEXT_KEYS)));
   if (config.daemonAddress !== undefined && config.daemonTag === undefined) {
     reader.problems.push(`daemonAddress only applies with ${CONTEXT_KEYS.daemonTag}`);
+  }
+  if (config.daemonIntercept && config.daemonTag === undefined) {
+    reader.problems.push(`daemonIntercept only applies with ${CONTEXT_KEYS.daemonTag}`);
   }
   if (reader.problems.length > 0) throw new ContextError(reader.problems);
   return config;

@@ -87,6 +87,7 @@ export class SignProxyStack extends Stack {
         functionName,
         targetTag: config.daemonTag,
         address: config.daemonAddress,
+        intercept: config.daemonIntercept,
       });
       this.daemonAssociation.grantDownload(this.hostRole.role);
       new CfnOutput(this, "DaemonAssociationId", {
@@ -96,6 +97,7 @@ export class SignProxyStack extends Stack {
         value: daemonCommandLine({
           functionName,
           address: config.daemonAddress,
+          intercept: config.daemonIntercept,
           scriptPath: `${INSTALL_DIR}/ssm-sign-proxy.mjs`,
         }),
         description: `What the association runs as a systemd service on instances tagged ${config.daemonTag.key}=${config.daemonTag.value}`,

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import {
   ArnFormat,
   Aws,
@@ -6,7 +8,6 @@ import {
   type aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
-  aws_lambda_nodejs as nodejs,
   RemovalPolicy,
   Stack,
 } from "aws-cdk-lib";
@@ -15,7 +16,7 @@ import { deployedHostKeys } from "./deployed-hosts";
 import type { IInvokeGrantor } from "./invoke-grantor";
 import { ParameterKey } from "./parameter-key";
 import { normalizeParameterPrefix } from "./parameter-prefix";
-import { LAMBDA_ENTRY, LOCK_FILE, PROJECT_ROOT } from "./paths";
+import { LAMBDA_ASSET_DIR, MissingBuildError } from "./paths";
 
 export const DEFAULT_PARAMETER_PREFIX = "sign-proxy";
 
@@ -27,10 +28,6 @@ const DEFAULT_TIMEOUT = Duration.seconds(30);
 // The upstream request must give up before Lambda kills the invocation, so the caller sees a 504 it can
 // understand instead of a bare Lambda timeout.
 const UPSTREAM_DEADLINE_MARGIN = Duration.seconds(5);
-
-// SDK v3 and a few dependencies still call require() for Node built-ins; an ESM bundle needs a real one.
-const REQUIRE_BANNER =
-  "import { createRequire as __ssmSignProxyCreateRequire } from 'node:module'; const require = __ssmSignProxyCreateRequire(import.meta.url);";
 
 export interface SignProxyProps {
   /**
@@ -75,10 +72,10 @@ export interface SignProxyProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * The function's entry file.
-   * @default - lambda/index.ts of this package
+   * A folder holding the function's code (`index.mjs` exporting `handler`), deployed as it is.
+   * @default - the bundle built by `npm run build` and tested by `npm test`, shipped inside this package
    */
-  readonly entry?: string;
+  readonly codeDirectory?: string;
 }
 
 /**
@@ -86,7 +83,7 @@ export interface SignProxyProps {
  * request over HTTPS. Least privilege by default; hand out invoke rights with `grantInvoke()` or `invokePolicy`.
  */
 export class SignProxy extends Construct implements IInvokeGrantor {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** The parameter prefix without slashes; `""` for parameters at `/<host>/…`. */
@@ -103,6 +100,13 @@ export class SignProxy extends Construct implements IInvokeGrantor {
   readonly invokePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: SignProxyProps = {}) {
+    // Checked before anything is added to the tree, so a failed attempt leaves no half-built construct.
+    const codeDirectory = props.codeDirectory ?? LAMBDA_ASSET_DIR;
+    if (!existsSync(join(codeDirectory, "index.mjs"))) {
+      throw new MissingBuildError(
+        `the function bundle ${join(codeDirectory, "index.mjs")} does not exist; in a clone of the repository, run \`npm run build\` first (it writes dist/lambda/index.mjs and copies it there).`,
+      );
+    }
     super(scope, id);
     this.prefix = normalizeParameterPrefix(
       props.prefix ?? DEFAULT_PARAMETER_PREFIX,
@@ -168,11 +172,11 @@ export class SignProxy extends Construct implements IInvokeGrantor {
     if (this.hosts !== undefined) environment.SSM_SIGN_PROXY_HOSTS = this.hosts.join(",");
     if (props.cacheTtl) environment.SSM_SIGN_PROXY_CACHE_TTL = String(props.cacheTtl.toSeconds());
 
-    this.function = new nodejs.NodejsFunction(this, "Function", {
-      entry: props.entry ?? LAMBDA_ENTRY,
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
+    // The prebuilt bundle, not a fresh esbuild run: what is deployed is byte for byte what the tests ran
+    // (test/cdk/stack-assets.test.ts), and a consumer of the package needs neither esbuild nor a lock file.
+    this.function = new lambda.Function(this, "Function", {
+      code: lambda.Code.fromAsset(codeDirectory),
+      handler: "index.handler",
       functionName: props.functionName,
       description: "ssm-sign-proxy: attaches Parameter Store tokens to HTTP requests and forwards them",
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -182,18 +186,6 @@ export class SignProxy extends Construct implements IInvokeGrantor {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: "node22",
-        minify: true,
-        sourceMap: false,
-        // Pin the SDK we test against instead of the runtime's copy, which changes under us.
-        bundleAwsSDK: true,
-        banner: REQUIRE_BANNER,
-        mainFields: ["module", "main"],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-      },
     });
 
     // Lambda makes the function depend on the role and its policy; the policy already references the role,

@@ -32,6 +32,12 @@ export interface DaemonAssociationProps {
    * @default - dist/standalone/ssm-sign-proxy.mjs of this package (built by `npm run build`)
    */
   readonly daemonBundlePath?: string;
+  /**
+   * Also sign https:// URLs (CONNECT with TLS interception). The install script creates the CA on the host
+   * (it never leaves it), adds it to the host's trust store and hands it to the service as systemd credentials.
+   * @default false
+   */
+  readonly intercept?: boolean;
 }
 
 const LOOPBACK_ADDRESS = /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|\[::1\]|localhost):[0-9]{1,5}$/;
@@ -80,6 +86,7 @@ export class DaemonAssociation extends Construct {
             allowedPattern: "^[A-Za-z0-9.:\\[\\]]+$",
             default: DEFAULT_DAEMON_ADDRESS,
           },
+          Intercept: { type: "String", allowedPattern: "^(true|false)$", default: "false" },
         },
         mainSteps: [
           {
@@ -114,6 +121,7 @@ export class DaemonAssociation extends Construct {
         FunctionName: [props.functionName],
         Region: [Aws.REGION],
         Address: [address],
+        Intercept: [props.intercept ? "true" : "false"],
       },
       // Re-applied daily so a host that drifted (unit removed, service stopped) converges again.
       scheduleExpression: "rate(1 day)",

@@ -7,6 +7,8 @@ export interface DaemonCommandOptions {
   readonly address?: string;
   /** For CI: the role the daemon assumes with the job's OIDC token. */
   readonly roleArn?: string;
+  /** Also sign https:// URLs: CONNECT with TLS interception (see docs/clients.md). */
+  readonly intercept?: boolean;
   /** Where the standalone bundle sits on the machine that runs it. */
   readonly scriptPath?: string;
 }
@@ -24,5 +26,6 @@ export function daemonCommandLine(options: DaemonCommandOptions): string {
     ` --address ${options.address ?? DEFAULT_DAEMON_ADDRESS}`,
   ];
   if (options.roleArn !== undefined) parts.push(" --role-arn ", options.roleArn);
+  if (options.intercept) parts.push(" --intercept");
   return Fn.join("", parts);
 }

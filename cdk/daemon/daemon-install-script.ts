@@ -4,6 +4,8 @@
 export const INSTALL_DIR = "/opt/ssm-sign-proxy";
 export const DOWNLOAD_DIR = "/var/lib/ssm-sign-proxy/download";
 export const SERVICE_NAME = "ssm-sign-proxy.service";
+/** Root-only; the service reads the CA through systemd credentials (LoadCredential), never this directory. */
+export const CA_DIR = "/var/lib/ssm-sign-proxy-ca";
 
 /** The systemd unit: restarted forever, no privileges, a read-only view of the system. */
 const unit = [
@@ -15,7 +17,8 @@ const unit = [
   "[Service]",
   "Environment=AWS_REGION={{ Region }}",
   "Environment=NODE_ENV=production",
-  `ExecStart=\${node_bin} ${INSTALL_DIR}/ssm-sign-proxy.mjs --function-name {{ FunctionName }} --address {{ Address }}`,
+  `ExecStart=\${node_bin} ${INSTALL_DIR}/ssm-sign-proxy.mjs --function-name {{ FunctionName }} --address {{ Address }}\${intercept_args}`,
+  "${intercept_credentials}",
   "Restart=always",
   "RestartSec=2",
   "DynamicUser=yes",
@@ -67,6 +70,15 @@ export const installScript: readonly string[] = [
   `  install -m 0644 "$src" ${INSTALL_DIR}/ssm-sign-proxy.mjs.new`,
   `  mv -f ${INSTALL_DIR}/ssm-sign-proxy.mjs.new ${INSTALL_DIR}/ssm-sign-proxy.mjs`,
   "  changed=1",
+  "fi",
+  // Interception: the CA is made here, on the host, and never leaves it (%d: the service's credentials dir).
+  'intercept_args=""',
+  'intercept_credentials=""',
+  'if [ "{{ Intercept }}" = "true" ]; then',
+  `  "$node_bin" ${INSTALL_DIR}/ssm-sign-proxy.mjs ca init --ca-dir ${CA_DIR} > /dev/null`,
+  `  "$node_bin" ${INSTALL_DIR}/ssm-sign-proxy.mjs ca install --ca-dir ${CA_DIR}`,
+  '  intercept_args=" --intercept --ca-dir %d"',
+  `  intercept_credentials="LoadCredential=ca.pem:${CA_DIR}/ca.pem"$'\\n'"LoadCredential=ca-key.pem:${CA_DIR}/ca-key.pem"`,
   "fi",
   'unit_tmp="$(mktemp)"',
   `cat > "$unit_tmp" <<UNIT`,

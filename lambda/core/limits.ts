@@ -26,5 +26,11 @@ export const INVOKE_MAX_BODY = bodyFitting(INVOKE_PAYLOAD_BYTES, INVOKE_ENVELOPE
 /** The largest response body an ALB takes from the function (about 750 KiB). */
 export const ALB_MAX_BODY = bodyFitting(ALB_RESULT_BYTES, ALB_ENVELOPE_BYTES);
 
+/** Lambda's response streaming limit (InvokeWithResponseStream): 200 MiB. */
+export const STREAM_PAYLOAD_BYTES = 200 * 1024 * 1024;
+
+/** The largest body a streamed answer carries: the limit less room for the metadata prelude. */
+export const STREAM_MAX_BODY = STREAM_PAYLOAD_BYTES - INVOKE_ENVELOPE_BYTES;
+
 /** The daemon's request header limit (node:http's `maxHeaderSize`): refused with 431 above it. */
 export const MAX_HEADER_BYTES = 16 * 1024;

@@ -31,6 +31,11 @@ export interface AlbRequestContext {
   elb?: { targetGroupArn?: string };
   caller?: CallerContext;
   instance?: GoInstanceContext;
+  /**
+   * Our addition: set by a daemon that calls InvokeWithResponseStream, so the function answers with a metadata
+   * prelude and streams the body. Absent (ALB, plain Invoke, older daemons): one buffered ALB result.
+   */
+  responseMode?: "stream";
 }
 
 interface AlbEventBase {

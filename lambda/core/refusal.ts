@@ -26,6 +26,7 @@ export const REFUSAL_STATUS = {
   "page-not-found": 404,
   "connect-refused": 405,
   "trace-refused": 405,
+  "misdirected-request": 421,
   "request-timeout": 408,
   "body-too-large": 413,
   "headers-too-large": 431,
@@ -68,6 +69,7 @@ export const REFUSAL_STATUS = {
   "function-error": 502,
   "signer-result-invalid": 502,
   "internal-error": 500,
+  "tunnel-limit": 503,
   // Not a refusal, but answered by the proxy: the ALB health check.
   "health-ok": 200,
 } as const satisfies Record<string, number>;

@@ -15,13 +15,18 @@
  *   Callers must not filter it again.
  * - It never throws and never logs a secret: one JSON line per request goes to `log` (request-log.ts).
  *
- * Hooks for what comes next: `send` is the upstream client (replace it to stream or to pool differently);
+ * - With `limits.stream` the API's answer comes back at its headers, the body as a stream (streamed-answer.ts);
+ *   a host whose token is minted is answered whole (a re-mint may resend the request).
+ * - Answers are scrubbed of every injected value (answer-scrub.ts) unless `scrub: false`.
+ *
+ * Hooks for what comes next: `send` is the upstream client (`open` is its streaming twin);
  * parameters come from `source` behind a cache; a host whose token is minted (github-app/…, oauth2/…) goes
  * through sendWithMintedToken (lambda/minting/), which dials the token endpoint with the same `send`;
  * hardening checks belong before `send`, as refusals with a code of their own.
  */
 import { requestHeadersForUpstream, responseHeadersForClient } from "../core/header-filter";
 import { type HostList, hostListRefusal } from "../core/host-list";
+import { INVOKE_MAX_BODY } from "../core/limits";
 import { refusedMethod } from "../core/method-policy";
 import type { ProxyResponse, SignRequest } from "../core/proxy-request";
 import {
@@ -32,6 +37,7 @@ import {
   refuse,
   withoutMarker,
 } from "../core/refusal";
+import type { StreamedResponse } from "../core/streamed-response";
 import { sendWithMintedToken } from "../minting/minted-exchange";
 import { ExpirableCache } from "../parameters/expirable-cache";
 import { LookupBudget } from "../parameters/lookup-budget";
@@ -41,13 +47,14 @@ import {
   ParameterSourceError,
   type ParameterSourceFailure,
 } from "../parameters/parameter-source";
-import { scrubReflectedSecrets } from "../scrub/reflected-secrets";
-import { secretForms } from "../scrub/secret-forms";
+import { secretForms } from "../scrub";
 import { injectedValues } from "../signing/injected-values";
 import { applyRules } from "../signing/signer";
 import { type ParsedRules, parseRules, type SigningRules } from "../signing/signing-rules";
 import { isUpstreamFailure, sendUpstream, type UpstreamFailureKind } from "../upstream/upstream-client";
+import { openUpstream } from "../upstream/upstream-stream";
 import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
+import { finishAnswer } from "./streamed-answer";
 
 export interface SigningCoreOptions {
   source: ParameterSource;
@@ -68,6 +75,13 @@ export interface SigningCoreOptions {
    * Beyond it such hosts get a 407 `lookups-rate-limited` without a read. @default 10
    */
   unknownHostLookupsPerSecond?: number;
+  /** The streaming upstream client, for `limits.stream`. @default openUpstream (same pool) */
+  open?: typeof openUpstream;
+  /**
+   * Replace every injected value (header values, user:password and its base64, query values raw and encoded)
+   * in the answer's headers and body (`SSM_SIGN_PROXY_SCRUB=off`, `--no-scrub`). @default true
+   */
+  scrub?: boolean;
   /** Extra words for "no parameters for host" (the daemon's --local names a prefix the file was written for). */
   noParametersHint?: (hostKey: string) => string | undefined;
 }
@@ -90,9 +104,17 @@ export interface SignLimits {
   requestId?: string;
   /** Aborted when the client went away (in-process callers): the upstream fetch stops at once. */
   signal?: AbortSignal;
+  /**
+   * Answer with the API's status and headers as soon as they arrive and its body as a stream (back-pressure
+   * to the API; a failure after the headers is an error on the stream). Own answers still come back whole.
+   */
+  stream?: boolean;
 }
 
-export type SigningCore = (request: SignRequest, limits: SignLimits) => Promise<ProxyResponse>;
+export interface SigningCore {
+  (request: SignRequest, limits: SignLimits & { stream?: false }): Promise<ProxyResponse>;
+  (request: SignRequest, limits: SignLimits): Promise<ProxyResponse | StreamedResponse>;
+}
 
 /** Rate-limited lookups are logged at most once per this interval, with the count, not once per request. */
 const LIMITED_LOG_INTERVAL_MS = 10_000;
@@ -133,6 +155,8 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
   const prefix = normalizePrefix(options.prefix);
   const log = options.log ?? stdoutSink;
   const send = options.send ?? sendUpstream;
+  const open = options.open ?? openUpstream;
+  const scrub = options.scrub !== false;
   const cache = new ExpirableCache<string, ParsedRules>({
     ttlMs: (options.cacheTtlSeconds ?? 300) * 1000,
     negativeTtlMs: (options.negativeCacheTtlSeconds ?? 30) * 1000,
@@ -141,16 +165,6 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
   const lookupRate = options.unknownHostLookupsPerSecond ?? 10;
   const lookups = new LookupBudget({ perSecond: lookupRate, burst: Math.max(100, lookupRate * 10) });
   let limitedLoggedAt = Number.NEGATIVE_INFINITY;
-  // Computed once per loaded rule set, not per request: the set lives as long as its cache entry.
-  const forms = new WeakMap<SigningRules, string[]>();
-  const formsOf = (rules: SigningRules): string[] => {
-    let known = forms.get(rules);
-    if (!known) {
-      known = secretForms(injectedValues(rules));
-      forms.set(rules, known);
-    }
-    return known;
-  };
 
   /** Whether a host the cache does not know may cost a Parameter Store read now. */
   function lookupAllowed(key: string, authority: string): Refusal | undefined {
@@ -204,7 +218,12 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     }
   }
 
-  async function answer(request: SignRequest, limits: SignLimits, line: RequestLogLine) {
+  async function answer(
+    request: SignRequest,
+    limits: SignLimits,
+    line: RequestLogLine,
+    injected: { forms: readonly string[] },
+  ) {
     const { host } = request;
     const methodRefused = refusedMethod(request.method);
     if (methodRefused) return methodRefused;
@@ -237,6 +256,7 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
       );
     }
     line.applied = parsed.rules.kinds;
+    if (scrub) injected.forms = secretForms(injectedValues(parsed.rules));
     const signed = applyRules(
       {
         method: request.method,
@@ -256,11 +276,23 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
           request: signed,
           source: tokenSource,
           mintTimeoutMs: limits.timeoutMs,
-          send: (again) => send(host, again, { ...limits, timeoutMs: remainingMs(upstreamStarted, limits) }),
+          send: (again) =>
+            send(host, again, {
+              ...limits,
+              // Answered whole: never more than a buffered answer could carry.
+              maxResponseBytes: Math.min(limits.maxResponseBytes, INVOKE_MAX_BODY),
+              timeoutMs: remainingMs(upstreamStarted, limits),
+            }),
           mintSend: send,
           log,
+          // Hosts never see even the short-lived token: an API that echoes it gets it scrubbed.
+          attaching: (token) => {
+            if (scrub) injected.forms = [...injected.forms, ...secretForms([token])];
+          },
         })
-      : await send(host, signed, limits);
+      : limits.stream
+        ? await open(host, signed, limits)
+        : await send(host, signed, limits);
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
     if (isUpstreamFailure(response)) {
       line.level = "warn";
@@ -272,16 +304,10 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
       line.error = response.message;
       return response;
     }
-    // URL-borne secrets reflected by the upstream (redirects, error pages) are replaced before the client sees them.
-    const scrubbed = scrubReflectedSecrets(
-      { ...response, headers: withoutMarker(responseHeadersForClient(response.headers)) },
-      formsOf(parsed.rules),
-    );
-    if (scrubbed.count > 0) line.scrubbed = scrubbed.count;
-    return scrubbed.response;
+    return { ...response, headers: withoutMarker(responseHeadersForClient(response.headers)) };
   }
 
-  return async function sign(request, limits) {
+  async function sign(request: SignRequest, limits: SignLimits): Promise<ProxyResponse | StreamedResponse> {
     const started = performance.now();
     const line: RequestLogLine = {
       level: "info",
@@ -294,17 +320,17 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
     };
     if (limits.requestId) line.requestId = limits.requestId;
     if (request.caller) line.caller = request.caller;
-    const outcome = await answer(request, limits, line);
-    let response: ProxyResponse;
+    const injected: { forms: readonly string[] } = { forms: [] };
+    const outcome = await answer(request, limits, line, injected);
+    let response: ProxyResponse | StreamedResponse;
     if ("code" in outcome) {
       line.code = outcome.code;
       response = refusalResponse(outcome);
     } else {
       response = outcome;
     }
-    line.status = response.statusCode;
-    line.totalMs = Math.round((performance.now() - started) * 10) / 10;
-    log(line as unknown as Record<string, unknown>);
-    return response;
-  };
+    // Scrubbed, and logged now (whole) or when the body has ended (streamed).
+    return finishAnswer(response, { line, started, forms: injected.forms, scrub, log });
+  }
+  return sign as SigningCore;
 }

@@ -4,10 +4,10 @@
  */
 import { isHostError, parseHost } from "../core/host-key";
 import { ALB_MAX_BODY, INVOKE_MAX_BODY } from "../core/limits";
-import type { AlbResult, InvocationContext, SignRequest } from "../core/proxy-request";
+import type { AlbResult, InvocationContext, ProxyResponse, SignRequest } from "../core/proxy-request";
 import { type Refusal, refusalResponse, refuse } from "../core/refusal";
 import { decodeEvent, encodeResult, isCodecError } from "../wire/event-codec";
-import { createSigningCore, type SigningCoreOptions } from "./core";
+import { createSigningCore, type SigningCore, type SigningCoreOptions, type SignLimits } from "./core";
 import { type RequestLogLine, stdoutSink } from "./request-log";
 
 export interface HandlerOptions extends SigningCoreOptions {
@@ -29,22 +29,32 @@ export function upstreamTimeoutMs(timeoutSeconds: number | undefined, context?: 
   return remaining !== undefined ? Math.max(100, remaining - 1000) : DEFAULT_TIMEOUT_MS;
 }
 
-export function createHandler(options: HandlerOptions): Handler {
-  const sign = createSigningCore(options);
+/** An event decoded for the core, or the refusal to answer with (already logged). */
+export type Prepared =
+  | { request: SignRequest; multiValue: boolean; limits: SignLimits }
+  | { refusal: ProxyResponse; multiValue: boolean };
+
+/**
+ * Decodes the event and parses its Host once, for the core. Shared by the buffered handler and the streaming
+ * one (streaming-handler.ts), so both refuse a bad event alike.
+ */
+export function eventPreparer(
+  options: HandlerOptions,
+): (event: unknown, context?: InvocationContext) => Prepared {
   const log = options.log ?? stdoutSink;
 
   /** Refused before the core runs (the event or its Host): the adapter writes the request line itself. */
-  function refused(refusal: Refusal, multiValue: boolean, line: RequestLogLine, started: number): AlbResult {
+  function refused(refusal: Refusal, multiValue: boolean, line: RequestLogLine, started: number): Prepared {
     line.level = "warn";
     line.error = refusal.message;
     line.code = refusal.code;
     line.status = refusal.status;
     line.totalMs = Math.round((performance.now() - started) * 10) / 10;
     log(line as unknown as Record<string, unknown>);
-    return encodeResult(refusalResponse(refusal), multiValue);
+    return { refusal: refusalResponse(refusal), multiValue };
   }
 
-  return async function handler(event, context) {
+  return function prepare(event, context) {
     const started = performance.now();
     const decoded = decodeEvent(event);
     const line: RequestLogLine = { level: "info", msg: "request", status: 0, totalMs: 0 };
@@ -74,12 +84,26 @@ export function createHandler(options: HandlerOptions): Handler {
       body: decoded.body,
     };
     if (decoded.caller) request.caller = decoded.caller;
-    const response = await sign(request, {
+    const limits: SignLimits = {
       timeoutMs: upstreamTimeoutMs(options.timeoutSeconds, context),
       // An ALB accepts at most 1 MB from a Lambda target; a direct Invoke up to 6 MB.
       maxResponseBytes: decoded.source === "alb" ? ALB_MAX_BODY : INVOKE_MAX_BODY,
       ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
-    });
-    return encodeResult(response, decoded.multiValue);
+    };
+    return { request, multiValue: decoded.multiValue, limits };
+  };
+}
+
+/** `sign` is given when another handler shares the core (and its parameter cache). */
+export function createHandler(
+  options: HandlerOptions,
+  sign: SigningCore = createSigningCore(options),
+): Handler {
+  const prepare = eventPreparer(options);
+  return async function handler(event, context) {
+    const prepared = prepare(event, context);
+    if ("refusal" in prepared) return encodeResult(prepared.refusal, prepared.multiValue);
+    const { stream: _whole, ...limits } = prepared.limits;
+    return encodeResult(await sign(prepared.request, limits), prepared.multiValue);
   };
 }

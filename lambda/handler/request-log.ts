@@ -24,8 +24,10 @@ export interface RequestLogLine {
   applied?: SigningKind[];
   caller?: CallerContext;
   error?: string;
-  /** How many secret forms were replaced in the answer (URL headers, error body): a count, never a value. */
+  /** Injected values replaced in the answer (headers and body); absent when scrubbing is off. */
   scrubbed?: number;
+  /** Body bytes of a streamed answer. */
+  bytes?: number;
 }
 
 export type LogSink = (line: Record<string, unknown>) => void;

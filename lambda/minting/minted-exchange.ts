@@ -31,6 +31,8 @@ export interface MintedExchange {
   /** Sends the request to the API (the handler's upstream call). */
   send: (request: ProxyRequest) => Promise<ProxyResponse | UpstreamFailure>;
   log: MintLog;
+  /** Told each token before it is attached, so the answer can be scrubbed of it like any injected value. */
+  attaching?: (token: string) => void;
   tokens?: MintedTokenCache;
   /** How token endpoints are dialled; default the upstream client. */
   mintSend?: UpstreamSend;
@@ -88,6 +90,7 @@ export async function sendWithMintedToken(
     tokens.get(exchange.host.key, exchange.source.fingerprint, mint(exchange));
   const first = await token();
   if (isRefusal(first)) return first;
+  exchange.attaching?.(first.token.value);
   const response = await exchange.send(withBearer(exchange.request, first.token.value));
   if (!("statusCode" in response) || response.statusCode !== 401 || first.outcome !== "cached")
     return response;
@@ -97,5 +100,6 @@ export async function sendWithMintedToken(
   const second = await token();
   if (isRefusal(second)) return second;
   exchange.log({ level: "info", msg: "retrying with a new token after 401", host: exchange.host.key });
+  exchange.attaching?.(second.token.value);
   return exchange.send(withBearer(exchange.request, second.token.value));
 }

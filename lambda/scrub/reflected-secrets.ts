@@ -1,9 +1,8 @@
 /**
  * Secrets that went out in the request URL (query values, a rewritten path) come back through ordinary server
  * behaviour: a trailing-slash redirect that keeps the query, a login wall's `next=` parameter, a 404 page that
- * quotes the path. This replaces them in the headers that carry URLs and in the body of redirect and error
- * answers (status 300 and up) of a text type. A 2xx body is the API's answer and is left alone (the streaming
- * scrubber covers bodies generally).
+ * quotes the path. This replaces them in the headers that carry URLs and in the body of error answers of a text
+ * type. A 2xx/3xx body is the API's answer and is left alone (the streaming scrubber covers bodies generally).
  * Pure: no I/O.
  */
 import type { HeaderPairs, ProxyResponse } from "../core/proxy-request";
@@ -21,9 +20,7 @@ function headerValue(headers: HeaderPairs, name: string): string | undefined {
 }
 
 function isScrubbableBody(response: ProxyResponse): boolean {
-  // Redirect bodies repeat the Location (Apache's "The document has moved <a href=…>"); error pages quote
-  // the request. A 2xx body is the API's answer, left alone.
-  if (response.statusCode < 300 || response.body.length === 0) return false;
+  if (response.statusCode < 400 || response.body.length === 0) return false;
   const encoding = headerValue(response.headers, "content-encoding");
   if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") return false;
   const type = headerValue(response.headers, "content-type");
@@ -37,7 +34,7 @@ export interface ScrubbedResponse {
   count: number;
 }
 
-/** The response with every secret form replaced in URL headers and, for 3xx/4xx/5xx, in a text body. */
+/** The response with every secret form replaced in URL headers and, for error answers, in a text body. */
 export function scrubReflectedSecrets(
   response: ProxyResponse,
   forms: readonly string[],

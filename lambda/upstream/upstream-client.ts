@@ -42,7 +42,7 @@ export interface UpstreamOptions {
   signal?: AbortSignal;
 }
 
-const agent = new https.Agent({
+export const agent = new https.Agent({
   keepAlive: true,
   keepAliveMsecs: 15_000,
   maxSockets: 256,
@@ -63,6 +63,11 @@ export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
 }
 export const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+
+/** Whether the request goes out with a body (and Content-Length): any body, or a method that expects one. */
+export function sendsBody(request: ProxyRequest): boolean {
+  return request.body.length > 0 || !BODYLESS.has(request.method);
+}
 export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Why one attempt failed: a short code, and whether a retry is safe (reused socket, nothing received). */
@@ -144,7 +149,7 @@ export function classify(
 }
 
 /** Grouped by name in a null-prototype map: `constructor` or `__proto__` are ordinary header names here. */
-function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
+export function outgoingHeaders(headers: HeaderPairs): Record<string, string | string[]> {
   const grouped: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of headers) {
     const existing = grouped[name];
@@ -160,7 +165,7 @@ function sendOnce(
   options: UpstreamOptions,
   deadline: number,
 ): Promise<ProxyResponse> {
-  const hasBody = request.body.length > 0 || !BODYLESS.has(request.method);
+  const hasBody = sendsBody(request);
   const headers = outgoingHeaders(
     hasBody ? [...request.headers, ["content-length", String(request.body.length)]] : request.headers,
   );
@@ -240,7 +245,21 @@ function sendOnce(
   });
 }
 
-export async function sendUpstream(
+/** One attempt: the answer, or an {@link UpstreamError} (rejected) saying why and whether a retry is safe. */
+export type SendOnce = (
+  host: UpstreamHost,
+  request: ProxyRequest,
+  options: UpstreamOptions,
+  deadline: number,
+) => Promise<ProxyResponse>;
+
+/**
+ * The policy around any upstream client's attempts: metadata addresses never dialled, one deadline for the whole
+ * answer, a reset on a reused connection before any answer retried once for idempotent methods, failures
+ * classified alike.
+ */
+export async function sendWithPolicy(
+  attempt: SendOnce,
   host: UpstreamHost,
   request: ProxyRequest,
   options: UpstreamOptions,
@@ -255,7 +274,7 @@ export async function sendUpstream(
   }
   const deadline = Date.now() + options.timeoutMs;
   try {
-    return await sendOnce(host, request, options, deadline);
+    return await attempt(host, request, options, deadline);
   } catch (error) {
     const e = error as UpstreamError;
     const retry =
@@ -266,12 +285,26 @@ export async function sendUpstream(
       Date.now() < deadline;
     if (!retry) return classify(host, e, options);
     try {
-      return await sendOnce(host, request, options, deadline);
+      return await attempt(host, request, options, deadline);
     } catch (retryError) {
       return classify(host, retryError as UpstreamError, options);
     }
   }
 }
+
+/** An upstream client from its attempt function, with the policy above around it. */
+export function upstreamClient(
+  attempt: SendOnce,
+): (
+  host: UpstreamHost,
+  request: ProxyRequest,
+  options: UpstreamOptions,
+) => Promise<ProxyResponse | UpstreamFailure> {
+  return (host, request, options) => sendWithPolicy(attempt, host, request, options);
+}
+
+/** The function's upstream client: node:https on the module's keep-alive agent. */
+export const sendUpstream = upstreamClient(sendOnce);
 
 export function isUpstreamFailure(value: unknown): value is UpstreamFailure {
   return (

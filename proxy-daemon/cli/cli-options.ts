@@ -6,6 +6,8 @@
 import { INVOKE_MAX_BODY } from "../../lambda/core/limits";
 import { DEFAULT_AUDIENCE } from "../credentials/github-id-token";
 import { type AllowList, parseAllowList } from "../http/access-control";
+import { parseTunnelHosts, type TunnelHosts } from "../http/connect/tunnel-hosts";
+import { defaultCaDir } from "../tls/ca-store";
 import { type ListenAddress, parseListenAddress } from "./listen-address";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -46,6 +48,13 @@ export interface DaemonOptions {
   roleArn?: string;
   /** Audience of the GitHub Actions ID token requested for --role-arn; default sts.amazonaws.com. */
   audience?: string;
+  /** --intercept: terminate TLS inside CONNECT tunnels with leaves from the local CA in `caDir`. */
+  intercept: boolean;
+  caDir: string;
+  /** --tunnel: hosts whose CONNECT tunnels are passed through as raw TCP. */
+  tunnel: TunnelHosts;
+  /** --local: replace injected values in answers (--no-scrub turns it off; Lambda mode: the function decides). */
+  scrub: boolean;
 }
 
 export type CliCommand = { kind: "run"; options: DaemonOptions } | { kind: "help" } | { kind: "version" };
@@ -78,6 +87,10 @@ const FLAGS = {
   maxBuffered: { names: ["max-buffered"], env: "SSM_SIGN_PROXY_MAX_BUFFERED", kind: "value" },
   roleArn: { names: ["role-arn"], env: "SSM_SIGN_PROXY_ROLE_ARN", kind: "value" },
   audience: { names: ["audience"], env: "SSM_SIGN_PROXY_AUDIENCE", kind: "value" },
+  intercept: { names: ["intercept"], env: "SSM_SIGN_PROXY_INTERCEPT", kind: "switch" },
+  caDir: { names: ["ca-dir"], env: "SSM_SIGN_PROXY_CA_DIR", kind: "value" },
+  tunnel: { names: ["tunnel"], env: "SSM_SIGN_PROXY_TUNNEL", kind: "value" },
+  noScrub: { names: ["no-scrub"], kind: "switch" },
   help: { names: ["help", "h"], kind: "switch" },
   version: { names: ["version", "v"], kind: "switch" },
 } satisfies Record<string, FlagSpec>;
@@ -87,7 +100,8 @@ type FlagKey = keyof typeof FLAGS;
 export const USAGE = `Usage: ssm-sign-proxy (--local FILE | --function-name NAME) [options]
 
 A forward proxy for http_proxy: each request gets its API tokens attached by the signer and is sent on
-over HTTPS. Send plain http:// URLs; the signer upgrades them.
+over HTTPS. Send plain http:// URLs (the signer upgrades them), directly or through CONNECT tunnels;
+https:// URLs through https_proxy need --intercept.
 
 Modes (exactly one):
   --local FILE           sign in-process with parameters from a JSON file of full names to values,
@@ -109,7 +123,13 @@ Options:
                          (Basic) or "Proxy-Authorization: Bearer TOKEN"; and on /healthz and /metrics
                          ("Authorization: Bearer TOKEN")
   --public-health        with --proxy-token: serve /healthz and /metrics without it
+  --intercept            HTTPS through https_proxy: terminate TLS inside CONNECT tunnels with a leaf from
+                         a local CA (created on first use; trust it: see \`ssm-sign-proxy env\`)
+  --ca-dir DIR           where the CA lives (default $XDG_STATE_HOME/ssm-sign-proxy, else
+                         ~/.local/state/ssm-sign-proxy)
+  --tunnel HOSTS         names and *.suffix patterns passed through CONNECT as raw TCP, never decrypted
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
+  --no-scrub             --local: do not replace injected values echoed in answers (on by default)
   --version (-v), --help (-h)
 
 Keyless CI (with --function-name):
@@ -117,6 +137,10 @@ Keyless CI (with --function-name):
                          Actions (needs "permissions: id-token: write") the daemon requests the token itself;
                          elsewhere it reads AWS_WEB_IDENTITY_TOKEN_FILE (e.g. CircleCI's $CIRCLE_OIDC_TOKEN_V2)
   --audience AUD         audience of the GitHub Actions ID token (default ${DEFAULT_AUDIENCE})
+
+Subcommands (each takes --help):
+  ssm-sign-proxy env     print http_proxy, https_proxy and the CA variables: eval "$(ssm-sign-proxy env)"
+  ssm-sign-proxy ca init|path|install|uninstall   the interception CA and the system trust store
 
 Every option can also be set as SSM_SIGN_PROXY_<NAME> (e.g. SSM_SIGN_PROXY_FUNCTION_NAME); flags win.
 Own pages: http://HOST:PORT/healthz and /metrics.
@@ -237,6 +261,13 @@ export function parseCli(
   );
   if (typeof maxBuffered !== "number") return maxBuffered;
 
+  const tunnel = parseTunnelHosts(get("tunnel") ?? "");
+  if ("kind" in tunnel) return usageError(`--tunnel: ${tunnel.message}`);
+  const interceptRaw = (get("intercept") ?? "").toLowerCase();
+  if (!["", "true", "1", "0", "false"].includes(interceptRaw)) {
+    return usageError(`SSM_SIGN_PROXY_INTERCEPT must be 1 or 0, got ${JSON.stringify(interceptRaw)}`);
+  }
+
   const options: DaemonOptions = {
     mode,
     prefix: get("prefix") ?? "",
@@ -249,6 +280,10 @@ export function parseCli(
     maxInFlight,
     writeTimeoutSeconds: writeTimeout,
     maxBufferedBytes: maxBuffered,
+    intercept: interceptRaw === "true" || interceptRaw === "1",
+    caDir: get("caDir") ?? defaultCaDir(env),
+    tunnel,
+    scrub: fromArgv.noScrub !== "true",
   };
   const proxyToken = get("proxyToken");
   if (proxyToken !== undefined) options.proxyToken = proxyToken;

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { CallerContext } from "../../lambda/core/proxy-request";
 import { startCiCredentials } from "../credentials/github-actions-credentials";
+import type { ConnectSetup } from "../http/connect/connect-handler";
 import { createProxyServer } from "../http/proxy-server";
 import type { Invoker } from "../invoke/invoker";
 import { checkFunctionName, checkNamedProfile, checkRegion } from "../invoke/lambda/aws-preflight";
@@ -15,6 +16,8 @@ import { LocalParameterFile } from "../invoke/local/local-parameter-file";
 import { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import { createMetrics } from "../observe/metrics";
+import { ensureCa, expiresSoon } from "../tls/ca-store";
+import { LeafCache } from "../tls/leaf-cache";
 import type { DaemonOptions } from "./cli-options";
 import { formatAuthority, isLoopbackHost, proxyHint } from "./listen-address";
 
@@ -40,6 +43,7 @@ export class StartupError extends Error {
 export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Promise<RunningDaemon> {
   const { log } = deps;
   const mode = options.mode.kind;
+  const connect = interceptSetup(options, log);
   const health = new Health(
     mode,
     options.mode.kind === "lambda" ? options.mode.functionName : options.mode.file,
@@ -61,6 +65,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       file,
       prefix: options.prefix,
       timeoutSeconds: options.timeoutSeconds,
+      scrub: options.scrub,
       // The handler's per-request audit line duplicates ours: keep it for debugging only.
       log: (line) => {
         const { level, msg, ...rest } = line as { level?: string; msg?: string };
@@ -191,6 +196,7 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
     writeTimeoutSeconds: options.writeTimeoutSeconds,
     caller: () => caller,
     notReadyReason: () => notReady,
+    connect,
   });
   let bound: { address: string; port: number };
   try {
@@ -222,8 +228,12 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       proxyToken: options.proxyToken !== undefined,
       maxBody: options.maxBodyBytes,
       timeout: options.timeoutSeconds,
+      intercept: options.intercept,
+      tunnel: options.tunnel.patterns,
     },
-    `listening on http://${address} (${proxyHint(bound.address, bound.port, hostname())})`,
+    options.intercept
+      ? `listening on http://${address} (${proxyHint(bound.address, bound.port, hostname())}; for https_proxy and the CA: eval "$(ssm-sign-proxy env --address ${address} --ca-dir ${options.caDir})")`
+      : `listening on http://${address} (${proxyHint(bound.address, bound.port, hostname())})`,
   );
 
   return {
@@ -236,4 +246,26 @@ export async function startDaemon(options: DaemonOptions, deps: DaemonDeps): Pro
       releaseSts();
     },
   };
+}
+
+/** --intercept: the local CA (created on first use) and its leaf cache; --tunnel: the pass-through hosts. */
+function interceptSetup(options: DaemonOptions, log: Logger): ConnectSetup {
+  const setup: ConnectSetup = { tunnelHosts: options.tunnel };
+  if (!options.intercept) return setup;
+  const ca = ensureCa(options.caDir);
+  if ("kind" in ca) throw new StartupError(ca.message);
+  if (expiresSoon(ca)) {
+    log.warn(
+      { ca: ca.certPath, validTo: ca.cert.validTo },
+      "the interception CA expires within 30 days: remove its directory, run `ssm-sign-proxy ca init` and trust the new one",
+    );
+  }
+  log.info(
+    { ca: ca.certPath, validTo: ca.cert.validTo },
+    "interception on: HTTPS inside CONNECT tunnels is terminated with leaves from the local CA (clients must trust it: `ssm-sign-proxy env`)",
+  );
+  setup.leaves = new LeafCache(ca, undefined, undefined, (host) =>
+    log.info({ host }, "minted a leaf certificate"),
+  );
+  return setup;
 }

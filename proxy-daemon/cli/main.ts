@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** `ssm-sign-proxy`: parse flags and environment, run the daemon, stop gracefully on SIGTERM/SIGINT. */
 import { fstatSync } from "node:fs";
-import { version } from "../../package.json";
 import { createLogger } from "../observe/logger";
+import { version } from "../package.json";
 import { parseCli, USAGE } from "./cli-options";
 import { StartupError, startDaemon } from "./daemon";
+import { runSubcommand } from "./subcommands";
 
 /** Whether stdout and stderr are one file, pipe or terminal (`2>&1`, a plain terminal). */
 function sameDestination(): boolean {
@@ -18,6 +19,12 @@ function sameDestination(): boolean {
 }
 
 async function main(): Promise<number> {
+  const subcommand = runSubcommand(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+  });
+  if (subcommand !== undefined) return subcommand;
   const command = parseCli(process.argv.slice(2), process.env);
   if (command.kind === "usage-error") {
     process.stderr.write(`ssm-sign-proxy: ${command.message}\n`);

@@ -5,6 +5,7 @@
  * signer calls the API over HTTPS. Requests are buffered (bodies up to `maxBodyBytes`), like the daemon's.
  */
 import { hostname } from "node:os";
+import type { Readable } from "node:stream";
 import { Dispatcher } from "undici";
 import { isHostError, parseHost, type UpstreamHost } from "../../lambda/core/host-key";
 import type { HeaderPairs, ProxyResponse } from "../../lambda/core/proxy-request";
@@ -16,6 +17,7 @@ import {
   refusalResponse,
   refuse,
 } from "../../lambda/core/refusal";
+import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
 import { splitPathAndQuery } from "../http/request-target";
 import { exchange } from "../http/signing-exchange";
 import { type ResolvedSigner, type SignerOptions, setUpSigner } from "./signer-setup";
@@ -105,17 +107,20 @@ function targetOf(opts: Dispatcher.DispatchOptions): { host: UpstreamHost; pathA
   return { host, pathAndQuery: opts.path || "/" };
 }
 
-/** The controller the newer (undici 7) handler API expects; our responses arrive whole, so pause is a no-op. */
+/** The controller the newer (undici 7) handler API expects; pause and resume reach a streamed body. */
 class BufferedController implements Dispatcher.DispatchController {
   #aborted = false;
+  #paused = false;
   #reason: Error | null = null;
   rawHeaders?: string[];
+  /** Set while a streamed body is being delivered. */
+  body?: Readable;
   constructor(private readonly onAbort: (reason: Error) => void) {}
   get aborted() {
     return this.#aborted;
   }
   get paused() {
-    return false;
+    return this.#paused;
   }
   get reason() {
     return this.#reason;
@@ -124,9 +129,37 @@ class BufferedController implements Dispatcher.DispatchController {
     this.#aborted = true;
     this.#reason = reason;
     this.onAbort(reason);
+    this.body?.destroy();
   }
-  pause() {}
-  resume() {}
+  pause() {
+    this.#paused = true;
+    this.body?.pause();
+  }
+  resume() {
+    this.#paused = false;
+    this.body?.resume();
+  }
+}
+
+async function textOf(response: ProxyResponse | StreamedResponse): Promise<string> {
+  if (!isStreamedResponse(response)) return response.body.toString("utf8").trim();
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8").trim();
+}
+
+/** Hands a streamed body to the handler chunk by chunk, pausing when it says so; errors end it abnormally. */
+function pump(
+  stream: Readable,
+  onData: (chunk: Buffer) => boolean,
+  onEnd: () => void,
+  onError: (err: Error) => void,
+) {
+  stream.on("data", (chunk: Buffer) => {
+    if (!onData(chunk)) stream.pause();
+  });
+  stream.once("end", onEnd);
+  stream.once("error", (err) => onError(err));
 }
 
 export class SigningDispatcher extends Dispatcher {
@@ -160,13 +193,18 @@ export class SigningDispatcher extends Dispatcher {
       if (legacy) handler.onConnect?.((err?: Error) => abort.abort(err ?? new Error("aborted")));
       else handler.onRequestStart?.(controller, {});
       const response = await this.#respond(opts, abort.signal);
+      // The caller may abort while a streamed body is still arriving: stop reading it (and the signer).
+      if (isStreamedResponse(response)) {
+        abort.signal.addEventListener("abort", () => response.stream.destroy(), { once: true });
+        if (abort.signal.aborted) response.stream.destroy();
+      }
       if (abort.signal.aborted)
         throw abort.signal.reason instanceof Error ? abort.signal.reason : new Error("aborted");
       // fetch turns any 407 into a bare "fetch failed" (Fetch standard, HTTP-network-or-cache fetch step 15);
       // as an error the reason survives, as `cause` with fetch and as the rejection with undici.request.
       if (response.statusCode === 407) {
         const code = refusalCodeOf(response.headers);
-        throw new SigningError(407, response.body.toString("utf8").trim(), code);
+        throw new SigningError(407, await textOf(response), code);
       }
       this.#deliver(opts, handler, controller, legacy, response);
     } catch (err) {
@@ -174,7 +212,10 @@ export class SigningDispatcher extends Dispatcher {
     }
   }
 
-  async #respond(opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<ProxyResponse> {
+  async #respond(
+    opts: Dispatcher.DispatchOptions,
+    signal: AbortSignal,
+  ): Promise<ProxyResponse | StreamedResponse> {
     const signer = await this.#signer;
     const target = targetOf(opts);
     if (isRefusal(target)) return refusalResponse(target);
@@ -201,18 +242,31 @@ export class SigningDispatcher extends Dispatcher {
     handler: Dispatcher.DispatchHandler,
     controller: BufferedController,
     legacy: boolean,
-    response: ProxyResponse,
+    response: ProxyResponse | StreamedResponse,
   ): void {
     const { statusCode, headers } = response;
-    const body = opts.method === "HEAD" ? Buffer.alloc(0) : response.body;
+    const streamed = isStreamedResponse(response) ? response.stream : undefined;
+    if (streamed && opts.method === "HEAD") streamed.destroy();
+    const body =
+      opts.method === "HEAD" ? Buffer.alloc(0) : streamed ? undefined : (response as ProxyResponse).body;
     const statusText = "";
     if (legacy) {
       const raw: Buffer[] = [];
       for (const [name, value] of headers)
         raw.push(Buffer.from(name, "latin1"), Buffer.from(value, "latin1"));
       handler.onResponseStarted?.();
-      handler.onHeaders?.(statusCode, raw, () => {}, statusText);
-      if (body.length > 0) handler.onData?.(body);
+      handler.onHeaders?.(statusCode, raw, () => streamed?.resume(), statusText);
+      if (body === undefined && streamed) {
+        // The older API pauses by returning false from onData and resumes through onHeaders' callback.
+        pump(
+          streamed,
+          (chunk) => handler.onData?.(chunk) !== false,
+          () => handler.onComplete?.([]),
+          (err) => handler.onError?.(err),
+        );
+        return;
+      }
+      if (body && body.length > 0) handler.onData?.(body);
       handler.onComplete?.([]);
       return;
     }
@@ -225,7 +279,20 @@ export class SigningDispatcher extends Dispatcher {
     }
     controller.rawHeaders = headers.flat();
     handler.onResponseStart?.(controller, statusCode, record, statusText);
-    if (body.length > 0) handler.onResponseData?.(controller, body);
+    if (body === undefined && streamed) {
+      controller.body = streamed;
+      pump(
+        streamed,
+        (chunk) => {
+          handler.onResponseData?.(controller, chunk);
+          return !controller.paused;
+        },
+        () => handler.onResponseEnd?.(controller, {}),
+        (err) => handler.onResponseError?.(controller, err),
+      );
+      return;
+    }
+    if (body && body.length > 0) handler.onResponseData?.(controller, body);
     handler.onResponseEnd?.(controller, {});
   }
 

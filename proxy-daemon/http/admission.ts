@@ -11,6 +11,7 @@ import { refusedMethod } from "../../lambda/core/method-policy";
 import type { HeaderPairs, QueryPairs } from "../../lambda/core/proxy-request";
 import { isRefusal, type Refusal, refuse } from "../../lambda/core/refusal";
 import { type AllowList, checkProxyToken, forbiddenClient, isAllowed } from "./access-control";
+import { type Tunnel, tunnelTarget } from "./connect/tunnel-target";
 import { checkPageToken } from "./page-token";
 import { resolveTarget, type SelfNames } from "./request-target";
 
@@ -19,6 +20,8 @@ export interface AdmissionRequest {
   method: string;
   url: string;
   headers: HeaderPairs;
+  /** Set for a request inside a CONNECT tunnel: its authority picks the host, its CONNECT was authorised. */
+  tunnel?: Tunnel;
 }
 
 export interface AdmissionPolicy {
@@ -67,7 +70,9 @@ export function admit(request: AdmissionRequest, policy: AdmissionPolicy): Admis
       refuse("host-header-duplicate", "malformed request: more than one Host header (RFC 9112 §3.2)"),
     );
   }
-  const target = resolveTarget(request.method, request.url, hosts[0], policy.self);
+  const target = request.tunnel
+    ? tunnelTarget(request.tunnel, request.url, hosts[0])
+    : resolveTarget(request.method, request.url, hosts[0], policy.self);
   if (isRefusal(target)) return refused(target);
   if (target.kind === "own-page") {
     // The pages tell who uses the daemon and how (metrics by status, health reasons): the token guards them
@@ -81,7 +86,7 @@ export function admit(request: AdmissionRequest, policy: AdmissionPolicy): Admis
     return target;
   }
   const authority = target.authority;
-  if (policy.proxyToken !== undefined) {
+  if (policy.proxyToken !== undefined && request.tunnel === undefined) {
     const denied = checkProxyToken(policy.proxyToken, headerValues(headers, "proxy-authorization")[0]);
     if (denied) return refused(denied, authority);
   }

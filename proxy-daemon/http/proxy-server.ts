@@ -9,16 +9,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { pairsFromRaw } from "../../lambda/core/header-pairs";
+import { pipeline } from "node:stream/promises";
+import { flattenPairs, pairsFromRaw } from "../../lambda/core/header-pairs";
 import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext } from "../../lambda/core/proxy-request";
 import { isRefusal, type Refusal, type RefusalCode, refusalCodeOf, refuse } from "../../lambda/core/refusal";
+import { isStreamedResponse, type StreamedResponse } from "../../lambda/core/streamed-response";
 import type { Invoker } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import type { Logger } from "../observe/logger";
 import type { DaemonMetrics } from "../observe/metrics";
 import type { AllowList } from "./access-control";
 import { admit } from "./admission";
+import { type ConnectSetup, createConnectHandler } from "./connect/connect-handler";
+import { tunnelOf } from "./connect/tunnel-target";
 import { serialise } from "./connection-queue";
 import { bufferedBytesBudget, MemoryBudget, type Ticket } from "./memory-budget";
 import { ownPage } from "./own-pages";
@@ -50,6 +54,8 @@ export interface ProxyServerOptions {
   caller: () => CallerContext;
   /** Set while the signer is known not to work yet (Lambda mode start-up); requests get 503 with it. */
   notReadyReason: () => string | undefined;
+  /** CONNECT tunnels: interception (--intercept) and raw pass-through hosts (--tunnel). */
+  connect?: ConnectSetup;
 }
 
 export interface ProxyServer {
@@ -64,9 +70,10 @@ export interface ProxyServer {
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-const CONNECT_REFUSAL =
-  "CONNECT is not supported: this proxy signs plain http:// requests and the signer upgrades them to HTTPS. " +
-  "Request http://host/... instead of https://host/... (with curl: use an http:// URL; http_proxy, not https_proxy)";
+const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
+
+/** A relayed answer whose body streams (relay() below); the whole ones go through writeAnswer. */
+type StreamedAnswer = { kind: "streamed"; response: StreamedResponse; code?: RefusalCode; close: boolean };
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { log, metrics } = options;
@@ -138,18 +145,62 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     res.once("close", done);
   }
 
+  /**
+   * A streamed answer: headers now, then the body as it comes (chunked unless the API sent a Content-Length),
+   * with back-pressure (pipeline pauses the signer's stream while the client's socket is full). A failure after
+   * the headers destroys the client's connection, so it sees an incomplete answer, never a short success.
+   */
+  async function relay(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: StreamedResponse,
+    host: string,
+  ): Promise<void> {
+    const headers = [...response.headers];
+    if (draining) {
+      headers.push(["Connection", "close"]);
+      res.shouldKeepAlive = false;
+    }
+    res.writeHead(response.statusCode, flattenPairs(headers));
+    if (req.method === "HEAD" || NO_BODY_STATUS(response.statusCode)) {
+      response.stream.destroy();
+      res.end();
+      return;
+    }
+    // An event stream's first event must not wait for the first body bytes to carry the headers.
+    res.flushHeaders();
+    try {
+      await pipeline(response.stream, res);
+    } catch (err) {
+      if (!res.destroyed) res.destroy();
+      // Either the signer failed mid-stream (the upstream died, the function timed out) or the client left.
+      log.warn(
+        { host, status: response.statusCode, error: (err as Error).message.slice(0, 300) },
+        "streamed answer ended abnormally after its headers",
+      );
+    }
+  }
+
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
     setHost: (h: string) => void,
     setTicket: (t: Ticket) => void,
-  ): Promise<Answer> {
+  ): Promise<Answer | StreamedAnswer> {
     const fail = (refusal: Refusal, close = true) => own(refusal, close);
-    const remote = req.socket.remoteAddress;
+    // Inside a CONNECT tunnel, the tunnel decides the host and was authorised already (connect/).
+    const tunnel = tunnelOf(req.socket);
+    const remote = tunnel ? tunnel.client : req.socket.remoteAddress;
     const headers = pairsFromRaw(req.rawHeaders);
     const admission = admit(
-      { remoteAddress: remote, method: req.method ?? "GET", url: req.url ?? "", headers },
+      {
+        remoteAddress: remote,
+        method: req.method ?? "GET",
+        url: req.url ?? "",
+        headers,
+        ...(tunnel ? { tunnel } : {}),
+      },
       {
         allow: options.allow,
         ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
@@ -220,10 +271,16 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       abort.signal,
     );
     res.off("close", onClose);
-    if (!isRefusal(response)) ticket.hold(response.body.length);
+    // A streamed answer is never held whole (it flows with back-pressure); a buffered one is, until written.
+    if (!isRefusal(response) && !isStreamedResponse(response)) ticket.hold(response.body.length);
     if (isRefusal(response)) return own(response);
     // The function strips an upstream's marker, so a marker here is the function's own answer.
     const code = refusalCodeOf(response.headers);
+    if (isStreamedResponse(response)) {
+      return code === undefined
+        ? { kind: "streamed", response, close: false }
+        : { kind: "streamed", response, code, close: false };
+    }
     return code === undefined
       ? { kind: "relayed", response, close: false }
       : { kind: "relayed", response, code, close: false };
@@ -250,7 +307,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       );
       status = outcome.response.statusCode;
       code = outcome.code;
-      if (!res.destroyed) writeResponse(req, res, outcome);
+      if (outcome.kind === "streamed") {
+        if (res.destroyed) outcome.response.stream.destroy();
+        else await relay(req, res, outcome.response, host);
+      } else if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(
         { err: { name: (err as Error).name, message: (err as Error).message } },
@@ -287,15 +347,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     serialise(req, res, () => handle(req, res));
   });
 
-  server.on("connect", (req: IncomingMessage, socket: Duplex) => {
-    const started = performance.now();
-    socket.on("error", () => socket.destroy());
-    const refusal = refuse("connect-refused", CONNECT_REFUSAL, [
-      ["Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"],
-    ]);
-    socket.end(rawRefusal(refusal));
-    record("CONNECT", req.url ?? "-", refusal.status, started, refusal.code);
+  const tunnels = createConnectHandler({
+    ...(options.connect ?? {}),
+    allow: options.allow,
+    ...(options.proxyToken !== undefined ? { proxyToken: options.proxyToken } : {}),
+    log,
+    serve: (socket) => server.emit("connection", socket),
+    record,
   });
+  server.on("connect", tunnels.handle);
 
   server.on(
     "clientError",
@@ -343,6 +403,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         ]);
       }
       server.closeAllConnections();
+      tunnels.closeAll();
       await closed;
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { CallerContext, ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
 import type { Refusal } from "../../lambda/core/refusal";
+import type { StreamedResponse } from "../../lambda/core/streamed-response";
 import { type InvokeOutcome, type Invoker, isInvokeFailure } from "../invoke/invoker";
 import type { Health } from "../observe/health";
 import { type DaemonMetrics, recordInvokeError } from "../observe/metrics";
@@ -29,12 +30,12 @@ export interface ExchangeDeps {
 /** Failures that say the invoker itself is broken, as opposed to this one request failing. */
 const BREAKS_INVOKER = new Set(["unavailable"]);
 
-/** The answer to relay (the API's, or the function's own refusal), or the daemon's refusal. */
+/** The answer to relay (the API's, whole or streaming, or the function's own refusal), or the daemon's refusal. */
 export async function exchange(
   req: OutgoingRequest,
   deps: ExchangeDeps,
   signal?: AbortSignal,
-): Promise<ProxyResponse | Refusal> {
+): Promise<ProxyResponse | StreamedResponse | Refusal> {
   // One controller per request, its timer cleared and its listener removed as soon as the answer is in: with
   // AbortSignal.timeout()/any() everything an abort listener can reach (the invocation and its result, bodies
   // included) stays alive until the timer fires, so memory grew with the request rate (nodejs/node#48419).
@@ -66,5 +67,6 @@ export async function exchange(
     return refusal;
   }
   deps.health?.markHealthy();
+  // Streamed: status and headers are in; the body follows (the timer above covered the first byte only).
   return outcome.response;
 }

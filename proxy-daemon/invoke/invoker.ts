@@ -4,6 +4,7 @@
  * proxy server and the embedding API only see this interface.
  */
 import type { ProxyResponse, SignRequest } from "../../lambda/core/proxy-request";
+import type { StreamedResponse } from "../../lambda/core/streamed-response";
 
 /** Why an invocation produced no usable answer. Each kind maps to one refusal code (http/invoke-refusals.ts). */
 export type InvokeFailure =
@@ -33,7 +34,16 @@ export interface InvokeSuccess {
   response: ProxyResponse;
 }
 
-export type InvokeOutcome = InvokeSuccess | InvokeFailure;
+/**
+ * A streamed answer whose status and headers have arrived (filtered for the client, like a whole one); its body
+ * follows on `response.stream`, which errors if the signer fails after this point.
+ */
+export interface InvokeStream {
+  kind: "stream";
+  response: StreamedResponse;
+}
+
+export type InvokeOutcome = InvokeSuccess | InvokeStream | InvokeFailure;
 
 export interface Invoker {
   /**
@@ -46,5 +56,5 @@ export interface Invoker {
 }
 
 export function isInvokeFailure(outcome: InvokeOutcome): outcome is InvokeFailure {
-  return outcome.kind !== "response";
+  return outcome.kind !== "response" && outcome.kind !== "stream";
 }

@@ -1,6 +1,7 @@
 /** Prometheus metrics on a registry of our own (embedders' default registries stay untouched). */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
 import type { InvokeFailureKind } from "../invoke/invoker";
+import { Counter, Gauge, Histogram, Registry } from "./prometheus";
 
 export interface DaemonMetrics {
   registry: Registry;

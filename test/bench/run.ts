@@ -30,6 +30,7 @@ import {
   type ScenarioKey,
   startUpstream,
 } from "./scenarios";
+import { measureStreaming, STREAMING_RESULTS_FILE } from "./streaming";
 import { type Results, type RoundFigures, ratios, type SsmCalls, summarise, targets } from "./summary";
 
 function envInt(name: string, fallback: number, max: number): number {
@@ -194,6 +195,19 @@ async function main(): Promise<void> {
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`${fullReport(results)}\n\nWrote ${RESULTS_FILE}\n`);
+
+    // Streaming (docs/streaming.md): TTFB of an SSE API and 10 MB throughput per mode, the CPU of scrubbing.
+    const local = scenarios.find((s) => s.key === "b");
+    const lambda = scenarios.find((s) => s.key === "c");
+    if (local) {
+      const port = (s: Scenario) => Number(new URL(s.target.url).port);
+      const streaming = await measureStreaming(ctx, {
+        local: { port: port(local), pid: local.memory.daemon ?? 0 },
+        ...(lambda ? { lambda: { port: port(lambda) } } : {}),
+      });
+      writeFileSync(STREAMING_RESULTS_FILE, `${JSON.stringify(streaming, null, 2)}\n`);
+      process.stdout.write(`\nStreaming: ${JSON.stringify(streaming)}\nWrote ${STREAMING_RESULTS_FILE}\n`);
+    }
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { firstJsonLine, type Service, spawnService, waitForLogLine } from "./pro
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** BENCH_DAEMON_CLI: bench another build of the daemon (e.g. dist/standalone/ssm-sign-proxy.mjs, or unminified). */
-export const DAEMON_CLI = process.env.BENCH_DAEMON_CLI ?? join(REPO_ROOT, "dist/proxy-daemon/cli.mjs");
+export const DAEMON_CLI = process.env.BENCH_DAEMON_CLI ?? join(REPO_ROOT, "proxy-daemon/dist/cli.mjs");
 /** The token every scenario must deliver; the upstream sees it in each request. */
 export const HEADER: [string, string] = ["X-Api-Key", "bench-token-0123456789abcdef"];
 

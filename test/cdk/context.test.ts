@@ -24,6 +24,7 @@ describe("readStackConfig", () => {
       alb: undefined,
       daemonTag: undefined,
       daemonAddress: undefined,
+      daemonIntercept: false,
       github: undefined,
       circleci: undefined,
     });
@@ -42,6 +43,7 @@ describe("readStackConfig", () => {
       hostRole: true,
       daemonTag: "ssm-sign-proxy=enabled",
       daemonAddress: "127.0.0.1:9000",
+      daemonIntercept: "true",
       githubRepo: "my-org/app,my-org/infra",
       githubEnvironment: "production",
       circleciOrgId: "0a1b2c3d-0000-4000-8000-000000000001",
@@ -61,6 +63,7 @@ describe("readStackConfig", () => {
       },
       hostRole: true,
       daemonTag: { key: "ssm-sign-proxy", value: "enabled" },
+      daemonIntercept: true,
       github: { repositories: ["my-org/app", "my-org/infra"], environment: "production" },
       circleci: { userIds: ["0a1b2c3d-0000-4000-8000-000000000003"] },
     });
@@ -90,6 +93,11 @@ describe("readStackConfig", () => {
       "a daemon address without daemonTag",
       { daemonAddress: "127.0.0.1:9000" },
       /only applies with daemonTag/,
+    ],
+    [
+      "daemonIntercept without daemonTag",
+      { daemonIntercept: "true" },
+      /daemonIntercept only applies with daemonTag/,
     ],
     ["githubRef without repo", { githubRef: "main" }, /need githubRepo=/],
     ["half a CircleCI config", { circleciOrgId: "0a1b2c3d-0000-4000-8000-000000000001" }, /needs both/],

@@ -14,13 +14,14 @@ const bundle = join(directory, "daemon.mjs");
 writeFileSync(bundle, "console.log('daemon');\n");
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-function associate(address?: string, daemonBundlePath = bundle) {
+function associate(address?: string, daemonBundlePath = bundle, intercept?: boolean) {
   const stack = new Stack();
   new DaemonAssociation(stack, "Daemon", {
     functionName: "ssm-sign-proxy",
     targetTag: { key: "role", value: "web" },
     address,
     daemonBundlePath,
+    intercept,
   });
   return Template.fromStack(stack);
 }
@@ -39,8 +40,34 @@ describe("the install script", () => {
     expect(unit).toContain(
       "ExecStart=${node_bin} /opt/ssm-sign-proxy/ssm-sign-proxy.mjs --function-name {{ FunctionName }} --address {{ Address }}",
     );
-    // Only the node path is expanded when the unit is written; nothing else in it is shell syntax.
-    expect(unit.replace("${node_bin}", "").match(/[$`]/)).toBeNull();
+    // Only the node path and the interception lines are expanded when the unit is written; nothing else in it
+    // is shell syntax.
+    const expanded = unit
+      .replace("${node_bin}", "")
+      .replace("${intercept_args}", "")
+      .replace("${intercept_credentials}", "");
+    expect(expanded.match(/[$`]/)).toBeNull();
+  });
+
+  it("with Intercept=true makes the CA on the host, trusts it, and passes it to the service as credentials", () => {
+    const written = spawnSync(
+      "bash",
+      [
+        "-c",
+        `${script
+          .slice(script.indexOf('intercept_args=""'), script.indexOf('unit_tmp="$(mktemp)"'))
+          .split("\n")
+          .filter((line) => !line.includes("$node_bin"))
+          .join("\n")
+          .replace("{{ Intercept }}", "true")}\nprintf "%s|%s" "$intercept_args" "$intercept_credentials"`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(written.stdout).toBe(
+      " --intercept --ca-dir %d|LoadCredential=ca.pem:/var/lib/ssm-sign-proxy-ca/ca.pem\nLoadCredential=ca-key.pem:/var/lib/ssm-sign-proxy-ca/ca-key.pem",
+    );
+    expect(script).toContain("ssm-sign-proxy.mjs ca init --ca-dir /var/lib/ssm-sign-proxy-ca");
+    expect(script).toContain("ssm-sign-proxy.mjs ca install --ca-dir /var/lib/ssm-sign-proxy-ca");
   });
 });
 
@@ -59,6 +86,14 @@ describe("DaemonAssociation", () => {
     for (const address of ["127.0.0.1:9000", "[::1]:9000", "localhost:9000"]) {
       expect(() => associate(address)).not.toThrow();
     }
+  });
+
+  it("passes Intercept=false by default and true when asked (daemonIntercept)", () => {
+    const parameter = (intercept?: boolean) =>
+      Object.values(associate(undefined, bundle, intercept).findResources("AWS::SSM::Association"))[0]
+        ?.Properties.Parameters.Intercept;
+    expect(parameter()).toEqual(["false"]);
+    expect(parameter(true)).toEqual(["true"]);
   });
 
   it("says to build when the bundle is missing", () => {

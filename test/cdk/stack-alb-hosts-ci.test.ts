@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { STANDALONE_DAEMON } from "../../cdk/constructs/paths";
 import { GITHUB_OIDC_ISSUER } from "../../cdk/trust/github-actions-trust";
 import { describeCombinationChecks } from "./support/combination-checks";
 import { roleTrustedBy } from "./support/role-trust";
 import { synthesize } from "./support/synth";
+import { TESTED_STANDALONE } from "./support/tested-bundles";
 import { trustPolicyAllows } from "./support/trust-policy-evaluator";
 
 const CIRCLECI_ORG = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -222,7 +222,7 @@ describe("hostRole=true and daemonTag", () => {
         FunctionName: [{ Ref: functionId }],
         Address: ["127.0.0.1:8000"],
         Region: [{ Ref: "AWS::Region" }],
-        DaemonSha256: [createHash("sha256").update(readFileSync(STANDALONE_DAEMON)).digest("hex")],
+        DaemonSha256: [createHash("sha256").update(readFileSync(TESTED_STANDALONE)).digest("hex")],
       },
     });
     expect(daemonKey).toMatch(/^[0-9a-f]{64}\.mjs$/);

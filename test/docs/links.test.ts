@@ -1,7 +1,8 @@
 /**
- * The documentation holds together: every relative link in README.md, CONTRIBUTING.md and docs/ points at a file
- * that exists and, with `#anchor`, at a heading that exists (GitHub's slug rules); every backticked path into the
- * code exists; and a newcomer reaches every flag and every refusal code in one click from the README.
+ * The documentation holds together: every relative link in README.md, CONTRIBUTING.md, docs/ and the code
+ * folders' READMEs points at a file that exists and, with `#anchor`, at a heading that exists (GitHub's slug
+ * rules); every backticked path into the code exists; and a newcomer reaches every flag and every refusal code in
+ * one click from the README.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -15,6 +16,10 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const PAGES = [
   "README.md",
   "CONTRIBUTING.md",
+  // Each code folder's own README (what lives where).
+  ...["lambda", "proxy-daemon", "cdk"]
+    .map((dir) => `${dir}/README.md`)
+    .filter((p) => existsSync(join(ROOT, p))),
   ...readdirSync(join(ROOT, "docs"))
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`),

@@ -1,5 +1,5 @@
 /**
- * The daemon's own behaviour, whatever the signer: own pages, refusals (CONNECT, 413, smuggling, garbage,
+ * The daemon's own behaviour, whatever the signer: own pages, refusals (CONNECT to 443 without --intercept, 413, smuggling, garbage,
  * oversized headers, userinfo, https:// URLs), access control, and the graceful stop on SIGTERM.
  */
 import { randomBytes } from "node:crypto";
@@ -64,13 +64,14 @@ describe("own pages", () => {
 });
 
 describe("refusals, each with a status and a one-line reason", () => {
-  it("CONNECT gets 405 explaining to use http:// URLs", async () => {
+  it("CONNECT to port 443 without --intercept gets 405 explaining --intercept or http:// URLs", async () => {
     const before = upstream.requests.length;
     const answer = await rawRequest(
       daemon.port,
-      `CONNECT localhost:${upstream.port} HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`,
+      "CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n",
     );
     expect(answer.status).toBe(405);
+    expect(answer.text).toMatch(/^HTTP\/1\.1 405 [^\r]*--intercept, or use http:\/\/ URLs\r\n/);
     expect(answer.text).toMatch(/\r\nx-ssm-sign-proxy-error: connect-refused\r\n/i);
     expect(answer.body).toMatch(/http:\/\//);
     expect(upstream.requests.length).toBe(before);

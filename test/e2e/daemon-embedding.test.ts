@@ -11,6 +11,7 @@ import type { EchoResponse, HttpsUpstream } from "../support/https-upstream";
 import { startHttpsUpstream } from "../support/https-upstream";
 import { type LambdaInvokeEndpoint, startLambdaInvokeEndpoint } from "../support/lambda-invoke-endpoint";
 import { seedParameters } from "../support/moto";
+import { SCRUB_PLACEHOLDER } from "../support/received";
 import { sharedMoto, uniquePrefix } from "../support/shared-moto";
 import { assertBuilt } from "./daemon-process";
 import { type ParamsFile, paramsFile } from "./params-file";
@@ -51,6 +52,14 @@ async function probe(
   return JSON.parse(stdout) as Record<string, Answer>;
 }
 
+/** Every request the upstream received under `pathPrefix` carried this Authorization. */
+const receivedAuthorizations = (pathPrefix: string) =>
+  new Set(
+    upstream.requests
+      .filter((r) => r.path.startsWith(pathPrefix))
+      .flatMap((r) => r.headers.filter(([n]) => n.toLowerCase() === "authorization").map(([, v]) => v)),
+  );
+
 const authorization = (a: Answer | undefined) =>
   (JSON.parse(a?.body ?? "{}") as EchoResponse).headers
     .filter(([n]) => n.toLowerCase() === "authorization")
@@ -67,7 +76,9 @@ describe("embedding with { local: FILE }", () => {
     expect(results.signedFetch?.status).toBe(200);
     const echo = JSON.parse(results.signedFetch?.body ?? "{}") as EchoResponse;
     expect(echo.path).toBe("/echo/embedded?x=1");
-    expect(authorization(results.signedFetch)).toEqual([`Bearer ${secret}`]);
+    // The API got the token; its echo reaches the caller scrubbed.
+    expect(receivedAuthorizations("/echo/embedded")).toEqual(new Set([`Bearer ${secret}`]));
+    expect(authorization(results.signedFetch)).toEqual([SCRUB_PLACEHOLDER]);
     expect(echo.headers.map(([n, v]) => [n.toLowerCase(), v])).toContainEqual(["x-client", "signed-fetch"]);
     const posted = JSON.parse(results.signedFetchPost?.body ?? "{}") as EchoResponse;
     expect(posted.method).toBe("POST");
@@ -85,8 +96,9 @@ describe("embedding with { local: FILE }", () => {
   it("the Dispatcher works with Node's built-in fetch, undici.request and setGlobalDispatcher", () => {
     for (const key of ["builtinFetch", "undiciRequest", "globalDispatcher"]) {
       expect(results[key]?.status, key).toBe(200);
-      expect(authorization(results[key]), key).toEqual([`Bearer ${secret}`]);
+      expect(authorization(results[key]), key).toEqual([SCRUB_PLACEHOLDER]);
     }
+    expect(receivedAuthorizations("/echo/embedded")).toEqual(new Set([`Bearer ${secret}`]));
   });
 });
 
@@ -117,8 +129,9 @@ describe("embedding with { functionName }", () => {
   it("signs through the function with the default credential chain, for fetch and the Dispatcher alike", async () => {
     for (const key of ["signedFetch", "builtinFetch", "undiciRequest", "globalDispatcher"]) {
       expect(results[key]?.status, key).toBe(200);
-      expect(authorization(results[key]), key).toEqual([`Bearer ${secret}`]);
+      expect(authorization(results[key]), key).toEqual([SCRUB_PLACEHOLDER]);
     }
+    expect(receivedAuthorizations("/echo/via-lambda")).toEqual(new Set([`Bearer ${secret}`]));
     expect(results.unknownHost).toMatchObject({ status: 407 });
     const calls = await lambda.invocations();
     expect(calls.filter((c) => c.invocationType === "RequestResponse").length).toBeGreaterThanOrEqual(6);

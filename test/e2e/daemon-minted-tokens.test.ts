@@ -106,7 +106,8 @@ describe("minted tokens through the daemon", () => {
     );
     expect(answer.status, answer.body).toBe(200);
     expect(viaLambda.mints).toHaveLength(1);
-    expect(JSON.parse(answer.body).token).toBe(viaLambda.mints[0]?.token);
+    expect(viaLambda.apiRequests[0]?.token).toBe(viaLambda.mints[0]?.token);
+    expect(answer.body).not.toContain(viaLambda.mints[0]?.token ?? ""); // the API's echo of it is scrubbed
   });
 
   it("--local mode: the parameter file holds the App key, and curl's request is signed with a minted token", async () => {
@@ -147,7 +148,7 @@ describe("minted tokens through the daemon", () => {
     expect(loaded.apiRequests).toHaveLength(1000);
     expect(new Set(loaded.apiRequests.map((r) => r.token))).toEqual(new Set([loaded.mints[0]?.token]));
     console.log(`1000 minted-token requests over 50 connections: ${seconds.toFixed(2)} s`);
-  });
+  }, 60_000); // ~2 s alone; the whole suite on 2 busy cores has seen 20 s
 
   it("no key, client secret, JWT or minted token in the daemon's or the function's output", () => {
     const output = [lambdaDaemon.output(), localDaemon.output(), lambda.process.allOutput()].join("\n");

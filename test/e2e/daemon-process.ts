@@ -1,5 +1,5 @@
 /**
- * Runs the built daemon (`dist/proxy-daemon/cli.mjs`, what `npx ssm-sign-proxy` runs) as a child process on
+ * Runs the built daemon (`proxy-daemon/dist/cli.mjs`, what `npx ssm-sign-proxy` runs) as a child process on
  * a free port, and collects its JSON log lines. Child processes, because NODE_EXTRA_CA_CERTS (to trust the
  * test CA) is read only at process start.
  */
@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
-export const CLI = resolve(import.meta.dirname, "../../dist/proxy-daemon/cli.mjs");
+export const CLI = resolve(import.meta.dirname, "../../proxy-daemon/dist/cli.mjs");
 export const STANDALONE = resolve(import.meta.dirname, "../../dist/standalone/ssm-sign-proxy.mjs");
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };

@@ -61,6 +61,8 @@ function refuses(port: number): Promise<boolean> {
 }
 const EXAMPLES = resolve(import.meta.dirname, "../../examples");
 let echo: ChildProcess;
+/** What the echo server printed: one line per request, with the Authorization it arrived with. */
+let echoed = "";
 let port: number;
 let params: ParamsFile;
 
@@ -71,6 +73,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((ready, fail) => {
     echo.stdout?.setEncoding("utf8").on("data", (text: string) => {
+      echoed += text;
       if (text.includes("listening")) ready();
     });
     echo.once("exit", (code) => fail(new Error(`echo server exited with ${code}`)));
@@ -101,7 +104,11 @@ describe("quick start (offline)", () => {
         expect(answer.status).toBe(200);
         const seen = JSON.parse(answer.body) as { url: string; headers: Record<string, string> };
         expect(seen.url).toBe("/hello");
-        expect(seen.headers.Authorization).toBe("Bearer example-token-from-params-json");
+        // The echo server got the token; its echo of it reaches curl scrubbed.
+        expect(seen.headers.Authorization).toBe("[redacted by ssm-sign-proxy]");
+        await expect
+          .poll(() => echoed)
+          .toContain(`GET /hello arrived with Authorization: Bearer example-token-from-params-json`);
       } finally {
         expect(await daemon.stop()).toBe(0);
       }
@@ -122,8 +129,11 @@ describe("quick start (offline)", () => {
     const seen = JSON.parse(rest.join("\n")) as { url: string; headers: Record<string, string> };
     expect(seen).toMatchObject({
       url: "/from-example",
-      headers: { Authorization: "Bearer example-token-from-params-json" },
+      headers: { Authorization: "[redacted by ssm-sign-proxy]" },
     });
+    await expect
+      .poll(() => echoed)
+      .toContain("/from-example arrived with Authorization: Bearer example-token-from-params-json");
   });
 
   it("the bin answers --version and --help, and a usage error exits 2 naming the problem", async () => {

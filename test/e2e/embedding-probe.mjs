@@ -1,8 +1,8 @@
-// Runs the published embedding API (dist/proxy-daemon/index.mjs) in a fresh process, so NODE_EXTRA_CA_CERTS
+// Runs the published embedding API (proxy-daemon/dist/index.mjs) in a fresh process, so NODE_EXTRA_CA_CERTS
 // (trusting the test CA) applies; prints one JSON object of results. Input: argv[2] = {options, url}.
 
 import { request, setGlobalDispatcher } from "undici";
-import { createSignedFetch, createSigningDispatcher } from "../../dist/proxy-daemon/index.mjs";
+import { createSignedFetch, createSigningDispatcher } from "../../proxy-daemon/dist/index.mjs";
 
 const { options, url } = JSON.parse(process.argv[2]);
 const results = {};

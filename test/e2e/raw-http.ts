@@ -4,8 +4,22 @@ import { connect } from "node:net";
 export interface RawAnswer {
   text: string;
   status: number;
-  /** The body after the blank line (first response only). */
+  /** The body after the blank line (first response only), de-chunked when it is `Transfer-Encoding: chunked`. */
   body: string;
+}
+
+/** The payload of a chunked body (as far as it goes: an incomplete one gives what arrived). */
+function dechunk(raw: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const eol = raw.indexOf("\r\n", at);
+    if (eol === -1) return out;
+    const size = Number.parseInt(raw.slice(at, eol), 16);
+    if (!Number.isFinite(size) || size === 0) return out;
+    out += raw.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
 }
 
 /** Writes `data`, reads until the server closes the connection or `idleMs` passes without data. */
@@ -19,7 +33,10 @@ export function rawRequest(port: number, data: string | Buffer, idleMs = 1500): 
       socket.destroy();
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
       const sep = text.indexOf("\r\n\r\n");
-      resolve({ text, status, body: sep === -1 ? "" : text.slice(sep + 4) });
+      const head = sep === -1 ? text : text.slice(0, sep);
+      const body = sep === -1 ? "" : text.slice(sep + 4);
+      const chunked = /\r\ntransfer-encoding:\s*chunked\s*(\r\n|$)/i.test(head);
+      resolve({ text, status, body: chunked ? dechunk(body) : body });
     };
     const arm = () => {
       clearTimeout(timer);

@@ -10,6 +10,7 @@
  * last test fails until docs/statuses.md lists it.
  */
 import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AlbResult, HeaderPairs } from "../../lambda/core/proxy-request";
@@ -307,7 +308,51 @@ const cases: Record<RefusalCode, Case> = {
   },
   "connect-refused": {
     provoke: () => raw(local, "CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n"),
-    message: /CONNECT is not supported/,
+    message: /needs interception: start the daemon with --intercept, or use http:\/\/ URLs/,
+  },
+  "misdirected-request": {
+    // A plain tunnel to the upstream, then a request inside it naming another host.
+    provoke: async () => {
+      const tunnel = `localhost:${upstream.port}`;
+      const answer = await rawRequest(
+        local.port,
+        `CONNECT ${tunnel} HTTP/1.1\r\nHost: ${tunnel}\r\n\r\nGET /echo HTTP/1.1\r\nHost: api.github.com\r\nConnection: close\r\n\r\n`,
+        3000,
+      );
+      const inner = answer.text.slice(answer.text.indexOf("\r\n\r\n") + 4);
+      return {
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(inner)?.[1] ?? 0),
+        marker: headerOf(inner, ERROR_MARKER),
+        message: inner.slice(inner.indexOf("\r\n\r\n") + 4),
+        daemon: local,
+      };
+    },
+    message: /this tunnel is for localhost:\d+ but the request names "api\.github\.com"/,
+  },
+  "tunnel-limit": {
+    // 256 tunnels that never say a word hold every opening place; the next CONNECT is refused.
+    provoke: async () => {
+      const tunnel = `localhost:${upstream.port}`;
+      const sockets = await Promise.all(
+        Array.from(
+          { length: 256 },
+          () =>
+            new Promise<Socket>((resolve, reject) => {
+              const socket = connect(local.port, "127.0.0.1", () =>
+                socket.write(`CONNECT ${tunnel} HTTP/1.1\r\nHost: ${tunnel}\r\n\r\n`),
+              );
+              socket.once("data", () => resolve(socket));
+              socket.once("error", reject);
+            }),
+        ),
+      );
+      try {
+        return await raw(local, `CONNECT ${tunnel} HTTP/1.1\r\nHost: ${tunnel}\r\n\r\n`);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+    },
+    message: /more than 256 tunnels are opening at once; retry shortly/,
   },
   "request-timeout": {
     provoke: async () =>
@@ -340,7 +385,8 @@ const cases: Record<RefusalCode, Case> = {
   },
   "proxy-token-required": {
     provoke: () => get(tokenDaemon, "http://api.example.com/"),
-    message: /this daemon requires a proxy token/,
+    message:
+      /requires a proxy token: send Proxy-Authorization: Bearer TOKEN, or Basic with the token as the password/,
   },
   "proxy-token-invalid": {
     provoke: () => get(tokenDaemon, "http://api.example.com/", "Proxy-Authorization: Bearer wrong\r\n"),
@@ -430,7 +476,9 @@ const cases: Record<RefusalCode, Case> = {
     message: /connection reset/,
   },
   "upstream-too-large": {
-    provoke: () => get(local, `http://localhost:${upstream.port}/binary?size=5000000`),
+    // Answers stream up to Lambda's 200 MB streaming limit; a declared length over it is refused at once.
+    provoke: () =>
+      get(local, `http://localhost:${upstream.port}/generate?size=${210 * 1024 * 1024}&length=1`),
     message: /response body exceeds \d+ bytes/,
   },
   "upstream-upgrade": {

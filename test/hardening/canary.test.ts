@@ -3,12 +3,15 @@
  * in Lambda mode, with canary parameter values (header, basic user and password, query), and then searches
  * everything those runs produced for them: every log line of the daemon and the function, every error body the
  * proxy made up, /metrics, and the text of any exception a client saw. No canary may appear, in raw, base64
- * `user:password` or percent-encoded form. TRACE and a hostile upstream's URL-reflecting answers (a redirect that
- * keeps the query, a login wall, an Express 404 page) are searched too, headers and body. The one documented exception is the upstream's `/echo` answer: it is
- * the API's own answer and returns the request it received, secrets included; it is never searched.
+ * `user:password` or percent-encoded form, and that includes the upstream's `/echo` answer, which quotes the
+ * request it received, secrets included: the function scrubs them from answers (docs/streaming.md). TRACE and a
+ * hostile upstream's URL-reflecting answers (a redirect keeping the query, a login wall, a 404 page) are searched too.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { curlVia, tunnelEnv } from "../e2e/tunnel-clients";
 import { getFreePort } from "../support/free-port";
 import { seedParameters } from "../support/moto";
 import { sharedMoto } from "../support/shared-moto";
@@ -89,9 +92,11 @@ describe("canaries, local mode", () => {
   let setup: SignedSetup;
   let refusedPort: number;
   let hostile: HostileUpstream;
+  // --intercept too, so https:// URLs through CONNECT tunnels are searched as well.
+  const caDir = mkdtempSync(join(tmpdir(), "canary-ca-"));
 
   beforeAll(async () => {
-    setup = await startSignedSetup(["--timeout", "2"]);
+    setup = await startSignedSetup(["--timeout", "2", "--intercept", "--ca-dir", caDir]);
     refusedPort = await getFreePort();
     hostile = await startHostileUpstream();
     const hostileParams = signingParameters(`localhost_${hostile.port}`);
@@ -107,6 +112,7 @@ describe("canaries, local mode", () => {
   afterAll(async () => {
     await setup?.stop();
     await hostile?.stop();
+    rmSync(caDir, { recursive: true, force: true });
   });
 
   const send = (name: string, url: string, hostOverride?: string) =>
@@ -125,14 +131,19 @@ describe("canaries, local mode", () => {
   it("runs success, 407, 400 and upstream faults", async () => {
     const ok = await send("success", setup.url("/echo/canary?api_key=client-value"));
     expect(ok.status).toBe(200);
-    // The /echo exception: the upstream saw the secrets. It also shows the search finds them where they are.
-    expect(findLeaks(setup.canaries, { echo: ok.body }).length).toBeGreaterThan(0);
+    // The upstream saw the secrets (which also shows the search finds them where they are) and quoted them
+    // back; the client got the placeholder instead.
+    const received = JSON.stringify(setup.upstream.requests.filter((r) => r.path.startsWith("/echo/canary")));
+    expect(findLeaks(setup.canaries, { received }).length).toBeGreaterThan(0);
+    expect(ok.body).toContain("[redacted by ssm-sign-proxy]");
+    expect(findLeaks(setup.canaries, { echo: ok.body })).toEqual([]);
     expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
     expect((await send("bad request", `http://user:pw@localhost:${setup.upstream.port}/echo`)).status).toBe(
       400,
     );
     expect((await send("upstream refused", `http://localhost:${refusedPort}/echo`)).status).toBe(502);
-    expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(502);
+    // Streamed: the headers went out before the reset, so the answer is cut rather than a 502.
+    expect((await send("upstream reset mid-body", setup.url("/reset-mid-body"))).status).toBe(200);
     expect((await send("upstream stalls", setup.url("/stall"))).status).toBe(504);
   });
 
@@ -141,6 +152,28 @@ describe("canaries, local mode", () => {
       (ran.local as Record<string, number>)[name] = status;
       setup.errorBodies.push(text);
     });
+  });
+
+  const sendHttps = (name: string, url: string, extra: string[] = []) =>
+    capture(async () => {
+      const answer = await curlVia(tunnelEnv(setup.daemon.proxyUrl, join(caDir, "ca.pem")), url, extra);
+      if (answer.status !== 200) setup.errorBodies.push(answer.body);
+      (ran.local as Record<string, number>)[`https: ${name}`] = answer.status;
+      return answer;
+    });
+
+  it("runs success, 407, 421 and upstream faults for https:// URLs through intercepted tunnels", async () => {
+    const https = `https://localhost:${setup.upstream.port}`;
+    const ok = await sendHttps("success", `${https}/echo/canary?api_key=client-value`);
+    expect(ok.status).toBe(200);
+    // The API echoes what it received; through an intercepted tunnel too, the client gets it scrubbed.
+    expect(findLeaks(setup.canaries, { echo: ok.body })).toEqual([]);
+    expect((await sendHttps("no parameters", "https://no-params.example/echo")).status).toBe(407);
+    expect((await sendHttps("misdirected", `${https}/echo`, ["-H", "Host: no-params.example"])).status).toBe(
+      421,
+    );
+    expect((await sendHttps("upstream refused", `https://localhost:${refusedPort}/echo`)).status).toBe(502);
+    expect((await sendHttps("upstream stalls", `${https}/stall`)).status).toBe(504);
   });
 
   it("no canary in the daemon's output, error bodies, /metrics or exception text", async () => {
@@ -184,9 +217,11 @@ describe("canaries, Lambda mode", () => {
   it("runs success, 407, 400 and upstream faults", async () => {
     const ok = await send("success", stack.url("/echo/canary"));
     expect(ok.status).toBe(200);
-    expect((await stack.leaks({ echo: ok.body })).filter((l) => l.where === "echo").length).toBeGreaterThan(
-      0,
-    );
+    const received = JSON.stringify(stack.upstream.requests.filter((r) => r.path.startsWith("/echo/canary")));
+    const found = await stack.leaks({ echo: ok.body, received });
+    expect(found.filter((l) => l.where === "received").length).toBeGreaterThan(0);
+    expect(ok.body).toContain("[redacted by ssm-sign-proxy]");
+    expect(found.filter((l) => l.where === "echo")).toEqual([]);
     expect((await send("no parameters", "http://no-params.example/echo")).status).toBe(407);
     expect((await send("bad request", `http://user:pw@localhost:${stack.upstream.port}/echo`)).status).toBe(
       400,

@@ -106,7 +106,7 @@ ${loadRow("local (signer in-process)", load.local)}
 ${loadRow("Lambda (Invoke API → built bundle → moto SSM)", load.lambda)}
 
 Throughput is bound by the shared 2 cores (client, upstream, daemon and function on one machine), not by the
-daemon's limits. \`npm test\` runs 20,000 requests per mode; \`npm run soak\` runs 100,000 per mode
+daemon's limits. \`npm test\` runs 5,000 requests per mode; \`npm run soak\` runs 100,000 per mode
 (\`LOAD_SIZES=uniform\` draws sizes uniformly instead).
 
 **Slowloris.** ${num(slowloris.halfOpenConnections)} half-open connections trickling header lines did not

@@ -6,6 +6,7 @@
  *   returning a fixed ALB result (DryRun: 204).
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { invokeComplete, payloadChunk } from "../support/lambda-event-stream";
 
 export interface StsCall {
   fields: Record<string, string>;
@@ -88,7 +89,11 @@ export async function startInvokeRecorder(): Promise<InvokeRecorder> {
   const invokes: InvokeRecord[] = [];
   const server = createServer(async (req, res) => {
     await readBody(req);
-    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? "");
+    const match =
+      /^\/(?:2015-03-31|2021-11-15)\/functions\/([^/]+)\/(?:invocations|response-streaming-invocations)/.exec(
+        req.url ?? "",
+      );
+    const streaming = req.url?.includes("/response-streaming-invocations") === true;
     const invocationType = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
     invokes.push({
       functionName: decodeURIComponent(match?.[1] ?? ""),
@@ -100,16 +105,23 @@ export async function startInvokeRecorder(): Promise<InvokeRecorder> {
       res.writeHead(204).end();
       return;
     }
+    const result = JSON.stringify({
+      statusCode: 200,
+      statusDescription: "200 OK",
+      multiValueHeaders: { "content-type": ["text/plain"] },
+      body: FAKE_FUNCTION_BODY,
+      isBase64Encoded: false,
+    });
+    if (streaming) {
+      // A function that does not stream, invoked with InvokeWithResponseStream: Lambda sends its whole
+      // result as one PayloadChunk, then InvokeComplete.
+      res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream" });
+      res.write(payloadChunk(Buffer.from(result)));
+      res.end(invokeComplete());
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        statusCode: 200,
-        statusDescription: "200 OK",
-        multiValueHeaders: { "content-type": ["text/plain"] },
-        body: FAKE_FUNCTION_BODY,
-        isBase64Encoded: false,
-      }),
-    );
+    res.end(result);
   });
   const endpoint = await listen(server);
   return { endpoint, invokes, stop: closer(server) };

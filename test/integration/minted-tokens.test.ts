@@ -126,8 +126,10 @@ describe("GitHub App installation tokens", () => {
     expect(answer.status, answer.body).toBe(200);
     expect(at.mints).toHaveLength(1);
     const mint = at.mints[0];
-    expect(JSON.parse(answer.body).token).toBe(mint?.token);
+    // The API saw the minted token; its echo of it reaches the client scrubbed, like any injected secret.
+    expect(at.apiRequests[0]?.token).toBe(mint?.token);
     expect(mint?.token).toHaveLength(520);
+    expect(JSON.parse(answer.body).token).toBe("[redacted by ssm-sign-proxy]");
     expect(mint?.claims?.iss).toBe(APP_ID);
     expect(mint?.claims?.iat).toBeGreaterThanOrEqual(before - 61);
     expect(mint?.claims?.iat).toBeLessThanOrEqual(before - 59 + 2);
@@ -147,12 +149,13 @@ describe("GitHub App installation tokens", () => {
 
   it("re-mints a token with less than 5 minutes left before using it", async () => {
     const at = await issuer();
-    at.lifetimeSeconds = 301; // reusable for one second, then within the 5-minute margin
+    // expires_at has whole seconds: 302 s leaves between 1 and 2 s before the 5-minute margin begins.
+    at.lifetimeSeconds = 302;
     await seed(at.hostKey, gitHubApp());
     expect((await send(at, "/a")).status).toBe(200);
     expect((await send(at, "/b")).status).toBe(200);
     expect(at.mints).toHaveLength(1);
-    await sleep(1300);
+    await sleep(2200);
     expect((await send(at, "/c")).status).toBe(200);
     expect(at.mints).toHaveLength(2);
     expect(at.apiRequests.at(-1)?.token).toBe(at.mints[1]?.token);
@@ -237,7 +240,8 @@ describe("OAuth2 client credentials", () => {
     const answer = await send(at, "/v1/things");
     expect(answer.status, answer.body).toBe(200);
     expect(at.mints).toHaveLength(1);
-    expect(JSON.parse(answer.body).token).toBe(at.mints[0]?.token);
+    expect(at.apiRequests[0]?.token).toBe(at.mints[0]?.token);
+    expect(answer.body).not.toContain(at.mints[0]?.token ?? "");
     expect(new URLSearchParams(at.mints[0]?.body).get("scope")).toBe("read:things write:things");
   });
 

@@ -4,6 +4,7 @@ import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { HeaderPairs } from "../../lambda/core/proxy-request";
+import { streamingRoute } from "./streaming-routes";
 import { type TestCa, testCa, untrustedCa } from "./test-ca";
 
 /** One request as the upstream received it. */
@@ -83,6 +84,7 @@ export function sha256Hex(data: Buffer | string): string {
  * - `/status/NNN`: answers status NNN (200–599) with body `status NNN` (none for 204/304).
  * - `/impostor`: 407 carrying the proxy's own marker (`x-ssm-sign-proxy-error: no-parameters`) and a
  *   `Proxy-Authenticate` challenge: an API that tries to pass for the proxy.
+ * - `/sse`, `/generate`, `/die-mid-stream`: answers over time (streaming-routes.ts).
  * - anything else: 404 naming the path.
  */
 export async function startHttpsUpstream(opts: HttpsUpstreamOptions = {}): Promise<HttpsUpstream> {
@@ -253,6 +255,7 @@ function route(
       });
       return undefined;
   }
+  if (streamingRoute(path, query, req, res, timers)) return undefined;
   const status = /^\/status\/(\d{3})$/.exec(path);
   if (status) {
     const code = Number(status[1]);

@@ -24,6 +24,12 @@
  *   `{"errorType","errorMessage","trace"}`; import failure: errorType Runtime.ImportModuleError; past the
  *   timeout: Sandbox.Timedout; result over 6291556 bytes: Function.ResponseSizeTooLarge.
  * - otherwise 200 with the JSON of the handler's result (`null` for undefined), `X-Amz-Executed-Version`.
+ * - a streamified handler (awslambda.streamifyResponse, lambda-runtime-standin.ts) called with plain Invoke: its
+ *   streamed bytes, prelude included, as the payload, with the stream's content type.
+ *
+ * `POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations` (InvokeWithResponseStream) checks
+ * the same way (no Event type), then streams: PayloadChunk events as the function writes, InvokeComplete last
+ * (ErrorCode on failure or timeout), up to 200 MiB (lambda-streaming-invoke.ts).
  * Not implemented: `X-Amz-Log-Type: Tail`, client context, versions other than `$LATEST`.
  */
 import { randomUUID } from "node:crypto";
@@ -32,6 +38,14 @@ import type { AddressInfo, Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { functionArn, parseFunctionName } from "./lambda-function-name";
 import type { Invocation, LambdaFaults, LambdaInvokeServerConfig } from "./lambda-invoke-types";
+import {
+  highWaterMarkOf,
+  installAwsLambdaGlobal,
+  isStreamingHandler,
+  ResponseStream,
+  runStreamingHandler,
+} from "./lambda-runtime-standin";
+import { streamInvocation } from "./lambda-streaming-invoke";
 
 /** Lambda's synchronous request payload quota. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024; // 6291456
@@ -39,6 +53,8 @@ const MAX_REQUEST_BYTES = 6 * 1024 * 1024; // 6291456
 const MAX_EVENT_REQUEST_BYTES = 256 * 1024;
 /** The response limit as the real service reports it (it is 100 bytes more than 6 MiB). */
 const MAX_RESPONSE_BYTES = 6291556;
+/** InvokeWithResponseStream's response limit (200 MiB). */
+const MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;
 
 type Handler = (
   event: unknown,
@@ -62,9 +78,11 @@ interface LambdaContext {
 interface Outcome {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   errorType: string | null;
   functionError: string | null;
+  /** Set when the answer was already streamed to the connection (InvokeWithResponseStream). */
+  streamed?: { responseSize: number; errorCode: string | null };
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as LambdaInvokeServerConfig;
@@ -140,6 +158,8 @@ function accessKeyIdOf(authorization: string | undefined): { akid: string | null
 }
 
 function loadHandler(): Promise<Handler> {
+  // As the Node.js runtime does before it imports the function: `awslambda.streamifyResponse` and friends.
+  installAwsLambdaGlobal();
   handlerPromise ??= import(pathToFileURL(config.handlerModule).href).then((mod: Record<string, unknown>) => {
     const handler = mod.handler ?? (mod.default as Record<string, unknown> | undefined)?.handler;
     if (typeof handler !== "function")
@@ -164,14 +184,7 @@ function describeError(err: unknown): { errorType: string; errorMessage: string;
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-async function runHandler(payload: unknown, arn: string): Promise<Outcome> {
-  let handler: Handler;
-  try {
-    handler = await loadHandler();
-  } catch (err) {
-    const { errorMessage, trace } = describeError(err);
-    return functionFailure("Runtime.ImportModuleError", errorMessage, trace);
-  }
+function invocationContext(arn: string): { requestId: string; context: LambdaContext } {
   const requestId = randomUUID();
   const deadline = Date.now() + config.timeoutMs;
   const context: LambdaContext = {
@@ -185,10 +198,56 @@ async function runHandler(payload: unknown, arn: string): Promise<Outcome> {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
+  return { requestId, context };
+}
+
+async function runStreamed(payload: unknown, arn: string, res: ServerResponse): Promise<Outcome> {
+  let handler: Handler;
+  try {
+    handler = await loadHandler();
+  } catch (err) {
+    const { errorMessage, trace } = describeError(err);
+    handler = async () => {
+      const error = new Error(errorMessage);
+      error.name = "Runtime.ImportModuleError";
+      error.stack = trace.join("\n");
+      throw error;
+    };
+  }
+  const { context } = invocationContext(arn);
+  const streamed = await streamInvocation(res, handler as (...args: unknown[]) => unknown, payload, context, {
+    timeoutMs: config.timeoutMs,
+    maxBytes: MAX_STREAMED_RESPONSE_BYTES,
+    headers: { "x-amz-executed-version": "$LATEST", "x-amzn-RequestId": randomUUID() },
+    serviceErrorAfterFirstChunk: faults.streamServiceError === true,
+    describeError,
+    async runBuffered() {
+      const outcome = await runHandler(payload, arn);
+      if (!outcome.functionError) return { body: String(outcome.body) };
+      return JSON.parse(String(outcome.body)) as { errorType: string; errorMessage: string; trace: string[] };
+    },
+  });
+  return { status: 200, headers: {}, body: "", errorType: null, functionError: null, streamed };
+}
+
+async function runHandler(payload: unknown, arn: string): Promise<Outcome> {
+  let handler: Handler;
+  try {
+    handler = await loadHandler();
+  } catch (err) {
+    const { errorMessage, trace } = describeError(err);
+    return functionFailure("Runtime.ImportModuleError", errorMessage, trace);
+  }
+  const { requestId, context } = invocationContext(arn);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), config.timeoutMs);
   });
+  if (isStreamingHandler(handler)) {
+    // A streamified function called with plain Invoke: the service buffers what it streams (prelude included,
+    // byte for byte) and answers with it as the payload, under the synchronous 6 MB limit.
+    return runStreamedAsBuffered(handler, payload, context, requestId, () => clearTimeout(timer), timedOut);
+  }
   const run = new Promise<unknown>((resolve, reject) => {
     const callback = (err: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
     try {
@@ -240,6 +299,59 @@ async function runHandler(payload: unknown, arn: string): Promise<Outcome> {
   }
 }
 
+async function runStreamedAsBuffered(
+  handler: Handler,
+  payload: unknown,
+  context: LambdaContext,
+  requestId: string,
+  stopTimer: () => void,
+  timedOut: Promise<"timeout">,
+): Promise<Outcome> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = new ResponseStream(
+    {
+      async write(chunk) {
+        size += chunk.length;
+        if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+      },
+    },
+    highWaterMarkOf(handler),
+  );
+  try {
+    const result = await Promise.race([
+      runStreamingHandler(handler as (...args: unknown[]) => unknown, payload, context, stream),
+      timedOut,
+    ]);
+    if (result === "timeout") {
+      stream.destroy();
+      const seconds = (config.timeoutMs / 1000).toFixed(2);
+      return functionFailure(
+        "Sandbox.Timedout",
+        `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
+      );
+    }
+    if (size > MAX_RESPONSE_BYTES) {
+      return functionFailure(
+        "Function.ResponseSizeTooLarge",
+        `Response payload size (${size} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      );
+    }
+    return {
+      status: 200,
+      headers: { "content-type": stream.contentType, "x-amz-executed-version": "$LATEST" },
+      body: Buffer.concat(chunks),
+      errorType: null,
+      functionError: null,
+    };
+  } catch (err) {
+    const { errorType, errorMessage, trace } = describeError(err);
+    return functionFailure(errorType, errorMessage, trace);
+  } finally {
+    stopTimer();
+  }
+}
+
 /** `payload` holds the body only up to the quota; `size` is its full length. */
 async function invoke(
   req: IncomingMessage,
@@ -247,10 +359,12 @@ async function invoke(
   payload: Buffer,
   size: number,
   akid: string | null,
+  streamTo?: ServerResponse,
 ): Promise<Outcome> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const invocationType = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
-  if (!["RequestResponse", "Event", "DryRun"].includes(invocationType)) {
+  const types = streamTo ? ["RequestResponse", "DryRun"] : ["RequestResponse", "Event", "DryRun"];
+  if (!types.includes(invocationType)) {
     return serviceError(
       400,
       "InvalidParameterValueException",
@@ -315,7 +429,7 @@ async function invoke(
   const finish = (async () => {
     try {
       if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
-      return await runHandler(event, arn);
+      return await (streamTo ? runStreamed(event, arn, streamTo) : runHandler(event, arn));
     } finally {
       inFlight -= 1;
     }
@@ -328,6 +442,7 @@ async function invoke(
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+const STREAMING_INVOKE_PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations$/;
 
 async function handleInvokeRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receivedAt = new Date();
@@ -341,7 +456,8 @@ async function handleInvokeRequest(req: IncomingMessage, res: ServerResponse): P
   }
   const payload = Buffer.concat(chunks);
   const path = (req.url ?? "/").split("?")[0] ?? "/";
-  const match = INVOKE_PATH.exec(path);
+  const streamingMatch = STREAMING_INVOKE_PATH.exec(path);
+  const match = INVOKE_PATH.exec(path) ?? streamingMatch;
   const auth = accessKeyIdOf(req.headers.authorization);
   let outcome: Outcome;
   let functionName = "";
@@ -349,7 +465,9 @@ async function handleInvokeRequest(req: IncomingMessage, res: ServerResponse): P
     outcome = serviceError(404, "UnknownOperationException", `No Lambda operation for ${req.method} ${path}`);
   } else {
     functionName = decodeURIComponent(match[1] ?? "");
-    outcome = auth.problem ?? (await invoke(req, functionName, payload, size, auth.akid));
+    outcome =
+      auth.problem ??
+      (await invoke(req, functionName, payload, size, auth.akid, streamingMatch ? res : undefined));
   }
   if (match) {
     const parsed = parseFunctionName(functionName);
@@ -362,12 +480,15 @@ async function handleInvokeRequest(req: IncomingMessage, res: ServerResponse): P
       payloadSize: size,
       status: outcome.status,
       errorType: outcome.errorType,
-      functionError: outcome.functionError,
-      responseSize: outcome.errorType ? 0 : Buffer.byteLength(outcome.body),
+      functionError: outcome.functionError ?? outcome.streamed?.errorCode ?? null,
+      responseSize:
+        outcome.streamed?.responseSize ?? (outcome.errorType ? 0 : Buffer.byteLength(outcome.body)),
+      streaming: streamingMatch !== null,
       receivedAt: receivedAt.toISOString(),
       durationMs: Math.round(performance.now() - started),
     });
   }
+  if (outcome.streamed) return;
   res.writeHead(outcome.status, {
     ...outcome.headers,
     "x-amzn-RequestId": randomUUID(),

@@ -12,6 +12,8 @@ export interface LambdaFaults {
   deniedAccessKeyIds?: string[];
   /** More in-flight invocations than this get 429 (ReservedFunctionConcurrentInvocationLimitExceeded). */
   maxConcurrency?: number;
+  /** InvokeWithResponseStream: after the function's first chunk, a `:message-type: error` event ends the stream. */
+  streamServiceError?: boolean;
 }
 
 /** One call to the Invoke API, recorded whatever its outcome. Payload contents are never recorded. */
@@ -32,6 +34,8 @@ export interface Invocation {
   errorType: string | null;
   /** `X-Amz-Function-Error` (`Unhandled`) when the function failed, else null. */
   functionError: string | null;
+  /** Whether it came through InvokeWithResponseStream (its ErrorCode, if any, is in `functionError`). */
+  streaming: boolean;
   /** Response payload size in bytes (0 for errors answered by the service). */
   responseSize: number;
   /** ISO time the call arrived. */

@@ -173,7 +173,7 @@ export function spawnWithEnv(
   return proc;
 }
 
-/** Runs `node ...args` with the same Node binary as the tests (e.g. `["dist/proxy-daemon/cli.mjs", "--port", …]`). */
+/** Runs `node ...args` with the same Node binary as the tests (e.g. `["proxy-daemon/dist/cli.mjs", "--port", …]`). */
 export function spawnNode(args: readonly string[], opts: SpawnOptions = {}): SpawnedProcess {
   return spawnWithEnv(process.execPath, args, opts);
 }

@@ -9,13 +9,15 @@
  * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  */
 
-import http from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import type { Readable } from "node:stream";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { serviceEndpoint } from "../../../lambda/aws/endpoints";
 import { withRetries } from "../../../lambda/aws/retry";
 import { signRequest } from "../../../lambda/aws/sigv4";
+import { payloadStream } from "./event-stream-reader";
 
 export interface InvokeApiResult {
   /** `X-Amz-Function-Error` (Unhandled, …) when the function failed. */
@@ -23,9 +25,18 @@ export interface InvokeApiResult {
   payload: Buffer;
 }
 
+/** A started InvokeWithResponseStream: the function's stream content type and its bytes. */
+export interface StreamApiResult {
+  /** `application/vnd.awslambda.http-integration-response` when the function wrote a metadata prelude. */
+  contentType: string;
+  /** Ends with a FunctionStreamError when the function or the service failed mid-stream. */
+  payload: Readable;
+}
+
 /** Sends one Invoke; throws errors shaped like the SDK's service exceptions. */
 export interface InvokeTransport {
   send(functionName: string, payload: string, signal: AbortSignal): Promise<InvokeApiResult>;
+  stream(functionName: string, payload: string, signal: AbortSignal): Promise<StreamApiResult>;
   close(): void;
 }
 
@@ -58,6 +69,41 @@ const BASE_DELAY_MS = 100;
 const THROTTLED_BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 20_000;
 
+const INVOKE_PATH = (name: string) => `/2015-03-31/functions/${name}/invocations`;
+const STREAMING_PATH = (name: string) => `/2021-11-15/functions/${name}/response-streaming-invocations`;
+
+function readAll(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("error", reject);
+    res.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Lambda's error answer in the SDK's exception shape. */
+function apiError(res: IncomingMessage, status: number, data: Buffer): LambdaApiError {
+  let message = `HTTP ${status}`;
+  let type: string | undefined;
+  try {
+    const parsed = JSON.parse(data.toString("utf8")) as {
+      message?: string;
+      Message?: string;
+      __type?: string;
+    };
+    message = parsed.message ?? parsed.Message ?? message;
+    type = parsed.__type;
+  } catch {
+    // Not JSON: the status and error type header still say what happened.
+  }
+  const errorType = String(res.headers["x-amzn-errortype"] ?? type ?? `Http${status}Error`)
+    .split(":")[0]
+    ?.split("#")
+    .pop();
+  const retryAfter = res.headers["retry-after"];
+  return new LambdaApiError(errorType ?? `Http${status}Error`, message, status, retryAfter);
+}
+
 export class DirectInvokeTransport implements InvokeTransport {
   readonly #options: DirectInvokeOptions;
   readonly #agents = {
@@ -80,13 +126,32 @@ export class DirectInvokeTransport implements InvokeTransport {
   }
 
   async send(functionName: string, payload: string, signal: AbortSignal): Promise<InvokeApiResult> {
+    const res = await this.#withRetries(INVOKE_PATH, functionName, payload, signal);
+    const data = await readAll(res);
+    const functionError = res.headers["x-amz-function-error"];
+    return typeof functionError === "string" ? { functionError, payload: data } : { payload: data };
+  }
+
+  /**
+   * InvokeWithResponseStream: resolves once Lambda has answered with headers, with the function's stream
+   * content type and its bytes as they arrive (event-stream-reader.ts). Retries happen only before that.
+   */
+  async stream(functionName: string, payload: string, signal: AbortSignal): Promise<StreamApiResult> {
+    const res = await this.#withRetries(STREAMING_PATH, functionName, payload, signal);
+    return { contentType: String(res.headers["content-type"] ?? ""), payload: payloadStream(res) };
+  }
+
+  async #withRetries(
+    path: (name: string) => string,
+    functionName: string,
+    payload: string,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
     const region = await this.#options.region();
     const attempts = Math.max(1, await this.#options.maxAttempts());
     const base = this.#options.endpoint ?? serviceEndpoint("lambda", region);
-    const url = new URL(
-      `${base.replace(/\/+$/, "")}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
-    );
-    return withRetries(() => this.#sendOnce(url, region, payload, signal), {
+    const url = new URL(`${base.replace(/\/+$/, "")}${path(encodeURIComponent(functionName))}`);
+    return withRetries(() => this.#requestOnce(url, region, payload, signal), {
       attempts,
       maxDelayMs: MAX_DELAY_MS,
       signal,
@@ -102,7 +167,13 @@ export class DirectInvokeTransport implements InvokeTransport {
     });
   }
 
-  async #sendOnce(url: URL, region: string, payload: string, signal: AbortSignal): Promise<InvokeApiResult> {
+  /** One signed POST; resolves with a 2xx response still unread, rejects with Lambda's error otherwise. */
+  async #requestOnce(
+    url: URL,
+    region: string,
+    payload: string,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
     const credentials = await this.#options.credentials();
     const headers = signRequest(
       { method: "POST", url, headers: { "content-type": "application/json" }, body: payload },
@@ -122,37 +193,9 @@ export class DirectInvokeTransport implements InvokeTransport {
       });
       req.on("error", reject);
       req.on("response", (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const data = Buffer.concat(chunks);
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            const functionError = res.headers["x-amz-function-error"];
-            resolve(typeof functionError === "string" ? { functionError, payload: data } : { payload: data });
-            return;
-          }
-          let message = `HTTP ${status}`;
-          let type: string | undefined;
-          try {
-            const parsed = JSON.parse(data.toString("utf8")) as {
-              message?: string;
-              Message?: string;
-              __type?: string;
-            };
-            message = parsed.message ?? parsed.Message ?? message;
-            type = parsed.__type;
-          } catch {
-            // Not JSON: the status and error type header still say what happened.
-          }
-          const errorType = String(res.headers["x-amzn-errortype"] ?? type ?? `Http${status}Error`)
-            .split(":")[0]
-            ?.split("#")
-            .pop();
-          const retryAfter = res.headers["retry-after"];
-          reject(new LambdaApiError(errorType ?? `Http${status}Error`, message, status, retryAfter));
-        });
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        readAll(res).then((data) => reject(apiError(res, status, data)), reject);
       });
       req.end(body);
     });

@@ -3,12 +3,15 @@
  * `X-Amz-Function-Error` header (the function threw or timed out), and the service errors the SDK raises
  * after its retries (throttling, missing function, missing permission).
  */
-import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { Readable } from "node:stream";
+import { InvokeCommand, InvokeWithResponseStreamCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { requestHeadersForUpstream, responseHeadersForClient } from "../../../lambda/core/header-filter";
 import type { HeaderPairs, SignRequest } from "../../../lambda/core/proxy-request";
 import { decodeResult, encodeEvent, isCodecError } from "../../../lambda/wire/event-codec";
-import type { InvokeFailure, InvokeOutcome, Invoker } from "../invoker";
+import type { InvokeFailure, InvokeOutcome, Invoker, InvokeStream } from "../invoker";
+import { FunctionStreamError } from "./event-stream-reader";
 import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
+import { outcomeFromStream } from "./stream-outcome";
 
 interface ServiceErrorShape {
   name?: string;
@@ -18,13 +21,18 @@ interface ServiceErrorShape {
   $response?: { headers?: Record<string, string | undefined> };
 }
 
-function describeFunctionError(
+export function describeFunctionError(
   functionName: string,
   payload: Uint8Array | undefined,
   header: string,
 ): InvokeFailure {
   let errorType = header;
-  let errorMessage = "the function failed without a message";
+  const text = Buffer.from(payload ?? new Uint8Array())
+    .toString("utf8")
+    .trim();
+  // InvokeComplete's ErrorDetails may be plain text ("Task timed out after 3.00 seconds").
+  let errorMessage =
+    text !== "" && !text.startsWith("{") ? text.slice(0, 500) : "the function failed without a message";
   try {
     const parsed = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString("utf8")) as {
       errorType?: unknown;
@@ -107,13 +115,18 @@ export interface LambdaInvokerOptions {
    * scheduled refresh, up to an hour later.
    */
   renewClient?: () => LambdaClient;
+  /**
+   * Call InvokeWithResponseStream, so answers stream (up to 200 MB) instead of being buffered (6 MB). A function
+   * deployed before streaming answers it with its whole result, which is read as before. @default true
+   */
+  streaming?: boolean;
 }
 
 /** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
 const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
 
-/** What came back from one Invoke: a result payload, not yet validated, or a failure. */
-type RawOutcome = { kind: "result"; result: unknown } | InvokeFailure;
+/** What came back from one Invoke: a result payload, not yet validated, a started stream, or a failure. */
+export type RawOutcome = { kind: "result"; result: unknown } | InvokeStream | InvokeFailure;
 type Attempt = RawOutcome | { kind: "expired-credentials"; error: unknown };
 
 /**
@@ -121,14 +134,17 @@ type Attempt = RawOutcome | { kind: "expired-credentials"; error: unknown };
  * token nor hop-by-hop fields ever reach Lambda; Host and Content-Length tell the function (and its audit log)
  * the API and the body size we read.
  */
-export function eventPayload(request: SignRequest): string {
+export function eventPayload(request: SignRequest, streaming = false): string {
   const headers: HeaderPairs = [
     ["Host", request.host.authority],
     ...requestHeadersForUpstream(request.headers),
   ];
   if (request.body.length > 0) headers.push(["Content-Length", String(request.body.length)]);
   const { method, path, query, body } = request;
-  return JSON.stringify(encodeEvent({ method, path, query, headers, body }, request.caller));
+  const event = encodeEvent({ method, path, query, headers, body }, request.caller);
+  // Tells the function to answer with a metadata prelude and stream the body (streaming-handler.ts).
+  if (streaming) event.requestContext = { ...event.requestContext, responseMode: "stream" };
+  return JSON.stringify(event);
 }
 
 /** The SDK path, for clients the caller brought. */
@@ -141,6 +157,31 @@ function sdkTransport(client: LambdaClient): InvokeTransport {
       );
       const bytes = Buffer.from(out.Payload ?? new Uint8Array());
       return out.FunctionError ? { functionError: out.FunctionError, payload: bytes } : { payload: bytes };
+    },
+    async stream(functionName, payload, signal) {
+      const out = await client.send(
+        new InvokeWithResponseStreamCommand({
+          FunctionName: functionName,
+          Payload: Buffer.from(payload, "utf8"),
+        }),
+        { abortSignal: signal },
+      );
+      const events = out.EventStream;
+      // Pulled one event at a time, so a slow reader holds the SDK's stream back too.
+      async function* bytes(): AsyncGenerator<Buffer> {
+        for await (const event of events ?? []) {
+          if (event.PayloadChunk?.Payload) yield Buffer.from(event.PayloadChunk.Payload);
+          const complete = event.InvokeComplete;
+          if (complete?.ErrorCode)
+            throw new FunctionStreamError(complete.ErrorCode, complete.ErrorDetails ?? "");
+          if (complete) return;
+        }
+        throw new FunctionStreamError("IncompleteStream", "the stream ended before InvokeComplete");
+      }
+      return {
+        contentType: out.ResponseStreamContentType ?? "",
+        payload: Readable.from(bytes(), { objectMode: false }),
+      };
     },
     close() {},
   };
@@ -160,7 +201,15 @@ export class LambdaInvoker implements Invoker {
   }
 
   async sign(request: SignRequest, signal: AbortSignal): Promise<InvokeOutcome> {
-    const outcome = await this.invoke(eventPayload(request), signal);
+    const streaming = this.options.streaming !== false;
+    const outcome = await this.invoke(eventPayload(request, streaming), signal, streaming);
+    if (outcome.kind === "stream") {
+      const { response } = outcome;
+      return {
+        kind: "stream",
+        response: { ...response, headers: responseHeadersForClient(response.headers) },
+      };
+    }
     if (outcome.kind !== "result") return outcome;
     const decoded = decodeResult(outcome.result);
     if (isCodecError(decoded)) return { kind: "malformed-result", message: decoded.message };
@@ -172,13 +221,13 @@ export class LambdaInvoker implements Invoker {
   }
 
   /** One Invoke of `payload` (an event as JSON), renewing expired credentials once. */
-  async invoke(payload: string, signal: AbortSignal): Promise<RawOutcome> {
-    let attempt = await this.#invokeOnce(payload, signal);
+  async invoke(payload: string, signal: AbortSignal, streaming = false): Promise<RawOutcome> {
+    let attempt = await this.#invokeOnce(payload, signal, streaming);
     if (attempt.kind === "expired-credentials" && this.options.renewClient && !signal.aborted) {
       // The old client is left to close its idle sockets; requests already in flight on it may finish.
       this.#client = this.options.renewClient();
       this.#transport = this.#transportFor(this.#client);
-      attempt = await this.#invokeOnce(payload, signal);
+      attempt = await this.#invokeOnce(payload, signal, streaming);
     }
     if (attempt.kind === "expired-credentials") {
       const { functionName, timeoutSeconds } = this.options;
@@ -187,9 +236,15 @@ export class LambdaInvoker implements Invoker {
     return attempt;
   }
 
-  async #invokeOnce(payload: string, signal: AbortSignal): Promise<Attempt> {
+  async #invokeOnce(payload: string, signal: AbortSignal, streaming: boolean): Promise<Attempt> {
     const { functionName, timeoutSeconds } = this.options;
     try {
+      if (streaming) {
+        const started = await this.#transport.stream(functionName, payload, signal);
+        return await outcomeFromStream(functionName, started, (code, details) =>
+          describeFunctionError(functionName, details, code),
+        );
+      }
       const out = await this.#transport.send(functionName, payload, signal);
       if (out.functionError) return describeFunctionError(functionName, out.payload, out.functionError);
       try {

@@ -1,10 +1,11 @@
 /**
  * Embedded mode: the function's signing core, in-process, over a parameter file. No event, no base64, no JSON:
- * the request goes to the core as it is. Answers take the same limits as through Lambda (the upstream body
- * limit, the 6 MB result), so both modes answer alike.
+ * the request goes to the core as it is. Answers stream as through Lambda's InvokeWithResponseStream, with the
+ * same 200 MB limit and the same scrubbing, so both modes answer alike; own answers come back whole.
  */
-import { INVOKE_MAX_BODY, INVOKE_PAYLOAD_BYTES } from "../../../lambda/core/limits";
+import { INVOKE_PAYLOAD_BYTES, STREAM_MAX_BODY } from "../../../lambda/core/limits";
 import type { ProxyResponse, SignRequest } from "../../../lambda/core/proxy-request";
+import { isStreamedResponse } from "../../../lambda/core/streamed-response";
 import { createSigningCore, type SigningCore } from "../../../lambda/handler/core";
 import { upstreamTimeoutMs } from "../../../lambda/handler/handler";
 import type { LogSink } from "../../../lambda/handler/request-log";
@@ -20,6 +21,8 @@ export interface LocalInvokerOptions {
   timeoutSeconds: number;
   /** Where the core's own log lines go (its per-request audit line and warnings). */
   log: LogSink;
+  /** Replace injected values in answers (--no-scrub turns it off). @default true */
+  scrub?: boolean;
 }
 
 let sequence = 0;
@@ -35,6 +38,7 @@ export class LocalInvoker implements Invoker {
       cacheTtlSeconds: 0,
       negativeCacheTtlSeconds: 0,
       log: options.log,
+      scrub: options.scrub !== false,
       noParametersHint: (hostKey) =>
         prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
       send: sendUpstreamUndici,
@@ -50,6 +54,7 @@ export class LocalInvoker implements Invoker {
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
+    let settled = false;
     const run = async (): Promise<InvokeOutcome> => {
       try {
         const response = await this.core(request, {
@@ -57,11 +62,17 @@ export class LocalInvoker implements Invoker {
           timeoutMs: upstreamTimeoutMs(timeoutSeconds, {
             getRemainingTimeInMillis: () => timeoutSeconds * 1000,
           }),
-          maxResponseBytes: INVOKE_MAX_BODY,
+          maxResponseBytes: STREAM_MAX_BODY,
           requestId: `local-${process.pid}-${++sequence}`,
           // The client went away (or the daemon's timer fired): the core stops its upstream fetch at once.
           signal,
+          stream: true,
         });
+        if (isStreamedResponse(response)) {
+          // Too late (the caller gave up): nobody will read this body, so stop the upstream now.
+          if (settled) response.stream.destroy();
+          return { kind: "stream", response };
+        }
         if (resultBytes(response) > INVOKE_PAYLOAD_BYTES) {
           return {
             kind: "response-too-large",
@@ -78,6 +89,7 @@ export class LocalInvoker implements Invoker {
     try {
       return await Promise.race([run(), aborted]);
     } finally {
+      settled = true;
       // A listener left on a long-lived signal would keep this invocation, result included, reachable.
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }

@@ -4,28 +4,20 @@
  * request (test/bench/upstream-client-cpu.ts, docs/benchmarks.md). The function keeps node:https: undici would add
  * about 530 KB to its bundle and its cold start.
  *
- * Same contract and failures as lambda/upstream/upstream-client.ts (whose `classify` it shares): redirects
- * returned, bodies never decoded, addresses checked after DNS resolution (the same guarded lookup), a reset on a
- * reused connection retried once for idempotent methods, one deadline for the whole answer, a body limit.
+ * Same contract and failures as lambda/upstream/upstream-client.ts, whose policy around attempts it shares
+ * (sendWithPolicy: metadata addresses, deadline, one retry, classification): redirects returned, bodies never
+ * decoded, addresses checked after DNS resolution (the same guarded lookup), a body limit.
  */
 import { Agent, type Dispatcher } from "undici";
-import type { UpstreamHost } from "../../../lambda/core/host-key";
-import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../../../lambda/core/proxy-request";
+import { flattenPairs } from "../../../lambda/core/header-pairs";
+import type { HeaderPairs } from "../../../lambda/core/proxy-request";
 import { requestTarget } from "../../../lambda/signing/signer";
+import { guardedLookup } from "../../../lambda/upstream/address-guard";
 import {
-  FORBIDDEN_ADDRESS_CODE,
-  guardedLookup,
-  isForbiddenAddress,
-} from "../../../lambda/upstream/address-guard";
-import {
-  BODYLESS,
-  classify,
-  failure,
-  IDEMPOTENT,
-  RESET_CODES,
+  type SendOnce,
+  sendsBody,
   UpstreamError,
-  type UpstreamFailure,
-  type UpstreamOptions,
+  upstreamClient,
 } from "../../../lambda/upstream/upstream-client";
 
 const agent = new Agent({
@@ -52,19 +44,8 @@ function codeOf(err: unknown): string {
   return code;
 }
 
-function flat(headers: HeaderPairs): string[] {
-  const out: string[] = [];
-  for (const [name, value] of headers) out.push(name, value);
-  return out;
-}
-
-function sendOnce(
-  host: UpstreamHost,
-  request: ProxyRequest,
-  options: UpstreamOptions,
-  deadline: number,
-): Promise<ProxyResponse> {
-  const hasBody = request.body.length > 0 || !BODYLESS.has(request.method);
+const sendOnce: SendOnce = (host, request, options, deadline) => {
+  const withBody = sendsBody(request);
   return new Promise((resolve, reject) => {
     let settled = false;
     let responseStarted = false;
@@ -128,42 +109,12 @@ function sendOnce(
         origin: `https://${host.authority}`,
         path: requestTarget(request.path, request.query),
         method: request.method as Dispatcher.HttpMethod,
-        headers: flat(request.headers),
-        body: hasBody ? request.body : null,
+        headers: flattenPairs(request.headers),
+        body: withBody ? request.body : null,
       } as Dispatcher.DispatchOptions,
       handler,
     );
   });
-}
+};
 
-export async function sendUpstreamUndici(
-  host: UpstreamHost,
-  request: ProxyRequest,
-  options: UpstreamOptions,
-): Promise<ProxyResponse | UpstreamFailure> {
-  if (isForbiddenAddress(host.hostname)) {
-    return failure(
-      host,
-      "forbidden-address",
-      FORBIDDEN_ADDRESS_CODE,
-      "is a link-local or metadata address, which is never dialled",
-    );
-  }
-  const deadline = Date.now() + options.timeoutMs;
-  try {
-    return await sendOnce(host, request, options, deadline);
-  } catch (error) {
-    const e = error as UpstreamError;
-    const retry =
-      RESET_CODES.has(e.code) &&
-      !e.responseStarted &&
-      IDEMPOTENT.has(request.method) &&
-      Date.now() < deadline;
-    if (!retry) return classify(host, e, options);
-    try {
-      return await sendOnce(host, request, options, deadline);
-    } catch (retryError) {
-      return classify(host, retryError as UpstreamError, options);
-    }
-  }
-}
+export const sendUpstreamUndici = upstreamClient(sendOnce);

@@ -104,3 +104,19 @@ export function rawExchange(
 export function header(response: RawResponse, name: string): string | undefined {
   return response.headers.find(([n]) => n === name.toLowerCase())?.[1];
 }
+
+/** The body's payload: de-chunked when the answer is `Transfer-Encoding: chunked` (as far as it arrived). */
+export function payloadOf(response: RawResponse): Buffer {
+  if (!/\bchunked\b/i.test(header(response, "transfer-encoding") ?? "")) return response.body;
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = response.body.indexOf("\r\n", at);
+    if (eol === -1) break;
+    const size = Number.parseInt(response.body.toString("latin1", at, eol), 16);
+    if (!Number.isFinite(size) || size === 0) break;
+    parts.push(response.body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
