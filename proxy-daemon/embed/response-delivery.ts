@@ -1,4 +1,4 @@
-// Hands the signer's answer to an undici handler, in either the older callback API or the newer controller one.
+// Hands the signer's answer to an undici handler, in the older callback API or the newer controller one.
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { ProxyResponse } from "../../lambda/core/proxy-request";
