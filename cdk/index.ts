@@ -1,7 +1,8 @@
 // The package's entry (ssm-sign-proxy-cdk): the reusable constructs, for CDK apps that embed the signer in
 // their own stacks. The repository's own app (app/build-app.ts, with cdk-nag) is not part of the package.
-export { ContextError, readStackConfig, type StackConfig } from "./app/context";
+export { ContextError, readStackConfig } from "./app/context";
 export { SignProxyStack, type SignProxyStackProps } from "./app/stack";
+export type { StackConfig } from "./app/stack-config";
 export { HostRole, type HostRoleProps } from "./constructs/host-role";
 export { InternalAlb, InternalAlbError, type InternalAlbProps } from "./constructs/internal-alb";
 export type { IInvokeGrantor } from "./constructs/invoke-grantor";

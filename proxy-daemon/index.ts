@@ -8,6 +8,7 @@ export { parseCli } from "./cli/cli-options";
 export { type DaemonDeps, type RunningDaemon, StartupError, startDaemon } from "./cli/daemon";
 export { createSignedFetch, type SignedFetch } from "./embed/signed-fetch";
 export { type SignerOptions, SignerOptionsError } from "./embed/signer-setup";
-export { createSigningDispatcher, SigningDispatcher, SigningError } from "./embed/signing-dispatcher";
+export { createSigningDispatcher, SigningDispatcher } from "./embed/signing-dispatcher";
+export { SigningError } from "./embed/signing-error";
 export type { InvokeFailure, InvokeOutcome, Invoker } from "./invoke/invoker";
 export { createLogger } from "./observe/logger";

@@ -9,7 +9,7 @@ import { daemonCommandLine } from "../daemon/daemon-command";
 import { INSTALL_DIR } from "../daemon/daemon-install-script";
 import { CircleCiTrust } from "../trust/circleci-trust";
 import { GitHubActionsTrust } from "../trust/github-actions-trust";
-import type { KmsKeyChoice, StackConfig } from "./context";
+import type { KmsKeyChoice, StackConfig } from "./stack-config";
 
 export const DEFAULT_FUNCTION_NAME = "ssm-sign-proxy";
 

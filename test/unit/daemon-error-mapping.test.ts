@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
 import { refusalForFailure } from "../../proxy-daemon/http/invoke-refusals";
-import { failureFromError } from "../../proxy-daemon/invoke/lambda/lambda-invoker";
+import { failureFromError } from "../../proxy-daemon/invoke/lambda/invoke-failures";
 
 const meta = { $metadata: {} };
 

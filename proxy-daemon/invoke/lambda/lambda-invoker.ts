@@ -1,100 +1,18 @@
 /**
  * Lambda mode: one synchronous Invoke per request. Lambda's own signals become typed failures: the
  * `X-Amz-Function-Error` header (the function threw or timed out), and the service errors the SDK raises
- * after its retries (throttling, missing function, missing permission).
+ * after its retries (throttling, missing function, missing permission); invoke-failures.ts maps them.
  */
-import { Readable } from "node:stream";
-import { InvokeCommand, InvokeWithResponseStreamCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import { requestHeadersForUpstream, responseHeadersForClient } from "../../../lambda/core/header-filter";
-import type { HeaderPairs, SignRequest } from "../../../lambda/core/proxy-request";
-import { decodeResult, encodeEvent, isCodecError } from "../../../lambda/wire/event-codec";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { responseHeadersForClient } from "../../../lambda/core/header-filter";
+import type { SignRequest } from "../../../lambda/core/proxy-request";
+import { decodeResult, isCodecError } from "../../../lambda/wire/event-codec";
 import type { InvokeFailure, InvokeOutcome, Invoker, InvokeStream } from "../invoker";
-import { FunctionStreamError } from "./event-stream-reader";
+import { eventPayload } from "./event-payload";
+import { describeFunctionError, failureFromError, isExpiredCredentials } from "./invoke-failures";
 import { DirectInvokeTransport, type InvokeTransport } from "./lambda-invoke-api";
+import { sdkTransport } from "./sdk-transport";
 import { outcomeFromStream } from "./stream-outcome";
-
-interface ServiceErrorShape {
-  name?: string;
-  message?: string;
-  retryAfterSeconds?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string | undefined> };
-}
-
-export function describeFunctionError(
-  functionName: string,
-  payload: Uint8Array | undefined,
-  header: string,
-): InvokeFailure {
-  let errorType = header;
-  const text = Buffer.from(payload ?? new Uint8Array())
-    .toString("utf8")
-    .trim();
-  // InvokeComplete's ErrorDetails may be plain text ("Task timed out after 3.00 seconds").
-  let errorMessage =
-    text !== "" && !text.startsWith("{") ? text.slice(0, 500) : "the function failed without a message";
-  try {
-    const parsed = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString("utf8")) as {
-      errorType?: unknown;
-      errorMessage?: unknown;
-    };
-    if (typeof parsed.errorType === "string") errorType = parsed.errorType;
-    if (typeof parsed.errorMessage === "string") errorMessage = parsed.errorMessage;
-  } catch {
-    // Not JSON: keep the header's error kind.
-  }
-  if (
-    errorType === "Function.ResponseSizeTooLarge" ||
-    /response payload size .* exceeded/i.test(errorMessage)
-  ) {
-    return { kind: "response-too-large", message: `${functionName}: ${errorMessage}` };
-  }
-  if (errorType === "Sandbox.Timedout" || /Task timed out/i.test(errorMessage)) {
-    return { kind: "timeout", message: `function ${functionName} timed out: ${errorMessage}` };
-  }
-  return { kind: "function-error", errorType, errorMessage };
-}
-
-/** SDK exceptions -> failures. Messages name the function and the cause, never request contents. */
-export function failureFromError(
-  functionName: string,
-  err: unknown,
-  timeoutSeconds: number,
-  aborted: boolean,
-): InvokeFailure {
-  const e = (err ?? {}) as ServiceErrorShape;
-  const name = e.name ?? "Error";
-  const message = e.message ?? String(err);
-  if (aborted || name === "AbortError" || name === "TimeoutError") {
-    return { kind: "timeout", message: `no answer from function ${functionName} within ${timeoutSeconds} s` };
-  }
-  // Lambda's payload quota answers 413 under more than one error name.
-  if (e.$metadata?.httpStatusCode === 413) return { kind: "request-too-large", message };
-  switch (name) {
-    case "TooManyRequestsException": {
-      const fromHeader = e.$response?.headers?.["retry-after"];
-      const seconds = Number(e.retryAfterSeconds ?? fromHeader ?? 1);
-      return {
-        kind: "throttled",
-        message: `Lambda throttled function ${functionName} (${message})`,
-        retryAfterSeconds: Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1,
-      };
-    }
-    case "RequestTooLargeException":
-    case "RequestEntityTooLargeException":
-      return { kind: "request-too-large", message };
-    case "ResourceNotFoundException":
-      return { kind: "unavailable", message: `function ${functionName} not found (${message})` };
-    case "AccessDeniedException":
-    case "AccessDenied":
-      return {
-        kind: "unavailable",
-        message: `not allowed to call lambda:InvokeFunction on ${functionName} (${message})`,
-      };
-    default:
-      return { kind: "unavailable", message: `invoking ${functionName} failed: ${name}: ${message}` };
-  }
-}
 
 export interface LambdaInvokerOptions {
   client: LambdaClient;
@@ -122,70 +40,9 @@ export interface LambdaInvokerOptions {
   streaming?: boolean;
 }
 
-/** Lambda's answers to credentials that have expired (as opposed to credentials that were never valid). */
-const EXPIRED_CREDENTIALS = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
-
 /** What came back from one Invoke: a result payload, not yet validated, a started stream, or a failure. */
 export type RawOutcome = { kind: "result"; result: unknown } | InvokeStream | InvokeFailure;
 type Attempt = RawOutcome | { kind: "expired-credentials"; error: unknown };
-
-/**
- * The request as the ALB event the function receives. Headers are filtered here, once, so neither the proxy
- * token nor hop-by-hop fields ever reach Lambda; Host and Content-Length tell the function (and its audit log)
- * the API and the body size we read.
- */
-export function eventPayload(request: SignRequest, streaming = false): string {
-  const headers: HeaderPairs = [
-    ["Host", request.host.authority],
-    ...requestHeadersForUpstream(request.headers),
-  ];
-  if (request.body.length > 0) headers.push(["Content-Length", String(request.body.length)]);
-  const { method, path, query, body } = request;
-  const event = encodeEvent({ method, path, query, headers, body }, request.caller);
-  // Tells the function to answer with a metadata prelude and stream the body (streaming-handler.ts).
-  if (streaming) event.requestContext = { ...event.requestContext, responseMode: "stream" };
-  return JSON.stringify(event);
-}
-
-/** The SDK path, for clients the caller brought. */
-function sdkTransport(client: LambdaClient): InvokeTransport {
-  return {
-    async send(functionName, payload, signal) {
-      const out = await client.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(payload, "utf8") }),
-        { abortSignal: signal },
-      );
-      const bytes = Buffer.from(out.Payload ?? new Uint8Array());
-      return out.FunctionError ? { functionError: out.FunctionError, payload: bytes } : { payload: bytes };
-    },
-    async stream(functionName, payload, signal) {
-      const out = await client.send(
-        new InvokeWithResponseStreamCommand({
-          FunctionName: functionName,
-          Payload: Buffer.from(payload, "utf8"),
-        }),
-        { abortSignal: signal },
-      );
-      const events = out.EventStream;
-      // Pulled one event at a time, so a slow reader holds the SDK's stream back too.
-      async function* bytes(): AsyncGenerator<Buffer> {
-        for await (const event of events ?? []) {
-          if (event.PayloadChunk?.Payload) yield Buffer.from(event.PayloadChunk.Payload);
-          const complete = event.InvokeComplete;
-          if (complete?.ErrorCode)
-            throw new FunctionStreamError(complete.ErrorCode, complete.ErrorDetails ?? "");
-          if (complete) return;
-        }
-        throw new FunctionStreamError("IncompleteStream", "the stream ended before InvokeComplete");
-      }
-      return {
-        contentType: out.ResponseStreamContentType ?? "",
-        payload: Readable.from(bytes(), { objectMode: false }),
-      };
-    },
-    close() {},
-  };
-}
 
 export class LambdaInvoker implements Invoker {
   #client: LambdaClient;
@@ -257,9 +114,7 @@ export class LambdaInvoker implements Invoker {
         };
       }
     } catch (err) {
-      const name = (err as ServiceErrorShape | undefined)?.name ?? "";
-      if (EXPIRED_CREDENTIALS.has(name) && !signal.aborted)
-        return { kind: "expired-credentials", error: err };
+      if (isExpiredCredentials(err) && !signal.aborted) return { kind: "expired-credentials", error: err };
       return failureFromError(functionName, err, timeoutSeconds, signal.aborted);
     }
   }
