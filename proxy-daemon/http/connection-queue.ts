@@ -2,8 +2,9 @@
  * One request per connection at a time. Node's server emits every pipelined request on a connection at once
  * and runs them concurrently, each buffering its whole answer: one client pipelining 80 requests for 4 MB
  * answers without reading added 500+ MB. Here the next request on a connection starts only once the previous
- * answer has been handed to the socket in full ('finish'), so a client that does not read holds one answer at
- * most; while requests wait, the socket is paused so that no more are parsed.
+ * answer has been handed to the socket in full ('finish'; for a streamed answer, its last chunk) or the socket
+ * is gone, so a client that does not read holds one answer at most; while requests wait, the socket is paused
+ * so that no more are parsed. Requests still waiting when the socket goes are dropped, never started.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -57,6 +58,11 @@ export function serialise(req: IncomingMessage, res: ServerResponse, start: () =
     if (done) return;
     done = true;
     current.busy = false;
+    // The client is gone (or was disconnected by --write-timeout): its queued requests are never started.
+    if (socket.destroyed) {
+      current.waiting.length = 0;
+      return;
+    }
     const following = current.waiting.shift();
     if (following) following();
     else if (current.pausedByUs) {

@@ -9,8 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { flattenPairs, pairsFromRaw } from "../../lambda/core/header-pairs";
+import { pairsFromRaw } from "../../lambda/core/header-pairs";
 import { MAX_HEADER_BYTES } from "../../lambda/core/limits";
 import type { CallerContext } from "../../lambda/core/proxy-request";
 import { isRefusal, type Refusal, type RefusalCode, refusalCodeOf, refuse } from "../../lambda/core/refusal";
@@ -31,6 +30,8 @@ import { readRequestBody } from "./request-body";
 import type { SelfNames } from "./request-target";
 import { type Answer, own, writeAnswer } from "./response-writer";
 import { exchange } from "./signing-exchange";
+import { relay } from "./streamed-relay";
+import { watchWrite } from "./write-timeout";
 
 export interface ProxyServerOptions {
   invoker: Invoker;
@@ -70,9 +71,7 @@ export interface ProxyServer {
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-const NO_BODY_STATUS = (status: number) => status < 200 || status === 204 || status === 304;
-
-/** A relayed answer whose body streams (relay() below); the whole ones go through writeAnswer. */
+/** A relayed answer whose body streams (streamed-relay.ts); the whole ones go through writeAnswer. */
 type StreamedAnswer = { kind: "streamed"; response: StreamedResponse; code?: RefusalCode; close: boolean };
 
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -115,71 +114,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
 
   function writeResponse(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
     writeAnswer(req, res, answer, draining);
-    if (!res.writableFinished) watchWrite(res);
+    watchWrite(res, writeTimeoutMs, writeExpired);
   }
 
-  /**
-   * A client that stops reading keeps its answer in our memory: disconnect it when no byte of the answer has
-   * been accepted for the write timeout (the timer restarts each time the socket drains).
-   */
-  function watchWrite(res: ServerResponse): void {
-    const socket = res.socket;
-    let timer = setTimeout(expire, writeTimeoutMs);
-    function expire() {
-      log.info(
-        { mode: options.mode, seconds: writeTimeoutMs / 1000 },
-        "client stopped reading: disconnected",
-      );
-      res.destroy();
-    }
-    const onDrain = () => {
-      clearTimeout(timer);
-      timer = setTimeout(expire, writeTimeoutMs);
-    };
-    socket?.on("drain", onDrain);
-    const done = () => {
-      clearTimeout(timer);
-      socket?.off("drain", onDrain);
-    };
-    res.once("finish", done);
-    res.once("close", done);
-  }
-
-  /**
-   * A streamed answer: headers now, then the body as it comes (chunked unless the API sent a Content-Length),
-   * with back-pressure (pipeline pauses the signer's stream while the client's socket is full). A failure after
-   * the headers destroys the client's connection, so it sees an incomplete answer, never a short success.
-   */
-  async function relay(
-    req: IncomingMessage,
-    res: ServerResponse,
-    response: StreamedResponse,
-    host: string,
-  ): Promise<void> {
-    const headers = [...response.headers];
-    if (draining) {
-      headers.push(["Connection", "close"]);
-      res.shouldKeepAlive = false;
-    }
-    res.writeHead(response.statusCode, flattenPairs(headers));
-    if (req.method === "HEAD" || NO_BODY_STATUS(response.statusCode)) {
-      response.stream.destroy();
-      res.end();
-      return;
-    }
-    // An event stream's first event must not wait for the first body bytes to carry the headers.
-    res.flushHeaders();
-    try {
-      await pipeline(response.stream, res);
-    } catch (err) {
-      if (!res.destroyed) res.destroy();
-      // Either the signer failed mid-stream (the upstream died, the function timed out) or the client left.
-      log.warn(
-        { host, status: response.statusCode, error: (err as Error).message.slice(0, 300) },
-        "streamed answer ended abnormally after its headers",
-      );
-    }
-  }
+  const writeExpired = () =>
+    log.info({ mode: options.mode, seconds: writeTimeoutMs / 1000 }, "client stopped reading: disconnected");
 
   /** Works out the answer; `close` is set when unread body bytes make the connection unusable. */
   async function answer(
@@ -270,7 +209,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       },
       abort.signal,
     );
-    res.off("close", onClose);
+    // A streamed answer keeps the listener: a hang-up mid-stream aborts the signer too (a whole one is done).
+    if (isRefusal(response) || !isStreamedResponse(response)) res.off("close", onClose);
     // A streamed answer is never held whole (it flows with back-pressure); a buffered one is, until written.
     if (!isRefusal(response) && !isStreamedResponse(response)) ticket.hold(response.body.length);
     if (isRefusal(response)) return own(response);
@@ -308,8 +248,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       status = outcome.response.statusCode;
       code = outcome.code;
       if (outcome.kind === "streamed") {
-        if (res.destroyed) outcome.response.stream.destroy();
-        else await relay(req, res, outcome.response, host);
+        await relay(req, res, outcome.response, host, {
+          draining,
+          writeTimeoutMs,
+          log,
+          expired: writeExpired,
+        });
       } else if (!res.destroyed) writeResponse(req, res, outcome);
     } catch (err) {
       log.error(

@@ -14,6 +14,7 @@ import type { InvokeOutcome, Invoker } from "../invoker";
 import type { LocalParameterFile } from "./local-parameter-file";
 import { prefixHint } from "./prefix-hint";
 import { sendUpstreamUndici } from "./undici-upstream";
+import { openUpstreamUndici } from "./undici-upstream-stream";
 
 export interface LocalInvokerOptions {
   file: LocalParameterFile;
@@ -42,6 +43,8 @@ export class LocalInvoker implements Invoker {
       noParametersHint: (hostKey) =>
         prefixHint(options.file.names(), options.prefix ?? "", hostKey, options.file.path),
       send: sendUpstreamUndici,
+      // Streamed answers too stop their upstream fetch when the client hangs up (the signal below).
+      open: openUpstreamUndici,
     });
   }
 

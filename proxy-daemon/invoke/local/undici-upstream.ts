@@ -20,7 +20,7 @@ import {
   upstreamClient,
 } from "../../../lambda/upstream/upstream-client";
 
-const agent = new Agent({
+export const agent = new Agent({
   connections: 256,
   // Idle connections close after 30 s, or earlier when the server says so (Keep-Alive: timeout=N).
   keepAliveTimeout: 30_000,
@@ -29,7 +29,7 @@ const agent = new Agent({
 });
 
 /** undici's socket errors, in the codes the shared classifier knows. */
-function codeOf(err: unknown): string {
+export function codeOf(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   // undici destroys the socket on a 101 to a request that asked for no upgrade: a broken upstream, not a reset.
   if (e.code === "UND_ERR_SOCKET" && e.message === "bad upgrade") return "UPSTREAM_UPGRADE";
