@@ -2,8 +2,9 @@
  * Scrubbing the API's answer of every value injected into the request (`SSM_SIGN_PROXY_SCRUB`, default on):
  * header values, and the body unless it has a Content-Encoding (compressed bytes cannot be searched; that is
  * logged once per host). Streamed bodies are scrubbed chunk by chunk, matches across chunk boundaries included
- * (the scrubber holds back less than one form's length). A scrubbed body changes length, so Content-Length is
- * dropped and the answer goes out chunked. Counts only, never values, reach the log.
+ * (the scrubber holds back less than one form's length). A scrubbed body changes length: a whole one keeps a
+ * Content-Length matching it, a streamed one has its Content-Length dropped and goes out chunked. Counts only,
+ * never values, reach the log.
  */
 import { Transform } from "node:stream";
 import type { HeaderPairs, ProxyResponse } from "../core/proxy-request";
@@ -47,8 +48,13 @@ export function scrubWhole(
   const scrubbed = scrubBuffer(response.body, forms);
   if (scrubbed.count === 0) return { ...response, headers };
   tally.count += scrubbed.count;
-  const unframed = headers.filter(([name]) => name.toLowerCase() !== "content-length");
-  return { statusCode: response.statusCode, headers: unframed, body: scrubbed.body };
+  // Its length changed: a declared Content-Length now says the scrubbed length (a streamed relay keeps it).
+  const length = String(scrubbed.body.length);
+  const reframed = headers.map(([name, value]): [string, string] => [
+    name,
+    name.toLowerCase() === "content-length" ? length : value,
+  ]);
+  return { statusCode: response.statusCode, headers: reframed, body: scrubbed.body };
 }
 
 export function scrubStreamed(

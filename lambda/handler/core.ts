@@ -16,7 +16,7 @@
  * - It never throws and never logs a secret: one JSON line per request goes to `log` (request-log.ts).
  *
  * - With `limits.stream` the API's answer comes back at its headers, the body as a stream (streamed-answer.ts);
- *   a host whose token is minted is answered whole (a re-mint may resend the request).
+ *   a host whose token is minted, and a small text error page when scrubbing (error-answer.ts), are answered whole.
  * - Answers are scrubbed of every injected value (answer-scrub.ts) unless `scrub: false`.
  *
  * Hooks for what comes next: `send` is the upstream client (`open` is its streaming twin);
@@ -50,9 +50,10 @@ import {
 import { secretForms } from "../scrub";
 import { injectedValues } from "../signing/injected-values";
 import { applyRules } from "../signing/signer";
-import { type ParsedRules, parseRules, type SigningRules } from "../signing/signing-rules";
+import { type ParsedRules, parseRules } from "../signing/signing-rules";
 import { isUpstreamFailure, sendUpstream, type UpstreamFailureKind } from "../upstream/upstream-client";
 import { openUpstream } from "../upstream/upstream-stream";
+import { wholeIfTextError } from "./error-answer";
 import { type LogSink, type RequestLogLine, stdoutSink } from "./request-log";
 import { finishAnswer } from "./streamed-answer";
 
@@ -291,7 +292,7 @@ export function createSigningCore(options: SigningCoreOptions): SigningCore {
           },
         })
       : limits.stream
-        ? await open(host, signed, limits)
+        ? await wholeIfTextError(await open(host, signed, limits), injected.forms.length > 0)
         : await send(host, signed, limits);
     line.upstreamMs = Math.round((performance.now() - upstreamStarted) * 10) / 10;
     if (isUpstreamFailure(response)) {

@@ -20,10 +20,15 @@ function headerValue(headers: HeaderPairs, name: string): string | undefined {
 }
 
 function isScrubbableBody(response: ProxyResponse): boolean {
-  if (response.statusCode < 400 || response.body.length === 0) return false;
-  const encoding = headerValue(response.headers, "content-encoding");
+  return response.body.length > 0 && isTextErrorAnswer(response.statusCode, response.headers);
+}
+
+/** An error answer (4xx/5xx) whose body is uncoded text: an error page that may quote the request URL. */
+export function isTextErrorAnswer(statusCode: number, headers: HeaderPairs): boolean {
+  if (statusCode < 400) return false;
+  const encoding = headerValue(headers, "content-encoding");
   if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") return false;
-  const type = headerValue(response.headers, "content-type");
+  const type = headerValue(headers, "content-type");
   // Error pages without a type are overwhelmingly text (Express, nginx, Apache defaults all send one anyway).
   return type === undefined || TEXT_TYPE.test(type);
 }

@@ -16,6 +16,7 @@ import type { UpstreamHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { requestTarget } from "../signing/signer";
 import { FORBIDDEN_ADDRESS_CODE, guardedLookup, isForbiddenAddress } from "./address-guard";
+import { refuseUpgrade } from "./upgrade-guard";
 
 export type UpstreamFailureKind =
   | "timeout"
@@ -199,12 +200,7 @@ function sendOnce(
       Math.max(1, deadline - Date.now()),
     );
     req.on("error", (e: NodeJS.ErrnoException) => fail(e.code ?? "ECONNRESET"));
-    // Node treats a 101 as an upgrade and, with no listener, destroys the socket without an error event: the
-    // request would hang until the timeout. We never ask for an upgrade, so any 101 is a broken upstream.
-    req.on("upgrade", (_res, socket) => {
-      socket.destroy();
-      fail("UPSTREAM_UPGRADE");
-    });
+    refuseUpgrade(req, fail);
     const { signal } = options;
     const onAbort = () => {
       fail("ABORTED");

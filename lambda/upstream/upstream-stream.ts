@@ -2,7 +2,8 @@
  * The streaming twin of sendUpstream: resolves as soon as the API's status and headers are in, with the body
  * as a stream that the caller reads at its own pace (the socket is paused while it does not read, so TCP slows
  * the API down: back-pressure). Same pool, address guard, redirects-not-followed and one retry of a reused
- * socket reset before any response byte (idempotent methods only) as upstream-client.ts.
+ * socket reset before any response byte (idempotent methods only) and immediate failure on an unasked-for 101
+ * (`upstream-upgrade`) as upstream-client.ts.
  * After the headers a failure (reset, timeout, over the size limit, an incomplete body) makes the body stream
  * emit an error: the caller must end its own answer abnormally, never as a short success.
  */
@@ -15,6 +16,7 @@ import type { ProxyRequest } from "../core/proxy-request";
 import type { StreamedResponse } from "../core/streamed-response";
 import { requestTarget } from "../signing/signer";
 import { FORBIDDEN_ADDRESS_CODE, isForbiddenAddress } from "./address-guard";
+import { refuseUpgrade } from "./upgrade-guard";
 import {
   agent,
   BODYLESS,
@@ -71,6 +73,7 @@ function openOnce(
     };
     const timer = setTimeout(() => fail("ETIMEDOUT"), Math.max(1, deadline - Date.now()));
     req.on("error", (e: NodeJS.ErrnoException) => fail(e.code ?? "ECONNRESET"));
+    refuseUpgrade(req, fail);
     req.on("response", (res) => {
       responseStarted = true;
       const declared = Number(res.headers["content-length"]);

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeEvent, encodeResult, isCodecError } from "../../lambda/wire/event-codec";
 import { type DaemonProcess, startDaemonProcess } from "../e2e/daemon-process";
 import { type ParamsFile, paramsFile } from "../e2e/params-file";
-import { type EchoResponse, type HttpsUpstream, startHttpsUpstream } from "../support/https-upstream";
+import { type HttpsUpstream, startHttpsUpstream, type UpstreamRequest } from "../support/https-upstream";
+import { receivedRequest } from "../support/received";
 import { canaryValue } from "./support/canary";
 import { recordSection } from "./support/figures";
 import { rawExchange } from "./support/raw-client";
@@ -66,15 +67,18 @@ afterAll(async () => {
   params?.remove();
 });
 
-async function echo(extraHeaders = ""): Promise<{ status: number; echo: EchoResponse; ms: number }> {
+/** One request through the daemon, and what the upstream received (the `/echo` answer itself is scrubbed). */
+async function echo(extraHeaders = ""): Promise<{ status: number; echo: UpstreamRequest; ms: number }> {
   const started = performance.now();
   const host = `localhost:${upstream.port}`;
+  const before = upstream.requests.length;
   const response = await rawExchange(
     daemon.port,
     `GET http://${host}/echo/p HTTP/1.1\r\nHost: ${host}\r\n${extraHeaders}Connection: close\r\n\r\n`,
   );
   const ms = performance.now() - started;
-  return { status: response.status, echo: JSON.parse(response.body.toString("utf8")) as EchoResponse, ms };
+  expect(upstream.requests.length, "the request reached the upstream").toBeGreaterThan(before);
+  return { status: response.status, echo: receivedRequest(upstream, "/echo/p"), ms };
 }
 
 const ignoredWarnings = () =>
