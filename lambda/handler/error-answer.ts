@@ -8,7 +8,7 @@
 import type { ProxyResponse } from "../core/proxy-request";
 import type { StreamedResponse } from "../core/streamed-response";
 import { isTextErrorAnswer } from "../scrub";
-import type { UpstreamFailure } from "../upstream/upstream-client";
+import type { UpstreamFailure } from "../upstream/upstream-failure";
 import { UpstreamStreamError } from "../upstream/upstream-stream";
 
 /** Error pages are a few KiB; a larger "error" answer is an API's payload and stays streamed. */

@@ -8,12 +8,9 @@ import type { UpstreamHost } from "../core/host-key";
 import { isHostError, parseHost } from "../core/host-key";
 import type { HeaderPairs, ProxyRequest, ProxyResponse } from "../core/proxy-request";
 import { type Refusal, refuse } from "../core/refusal";
-import {
-  isUpstreamFailure,
-  sendUpstream,
-  type UpstreamFailure,
-  type UpstreamOptions,
-} from "../upstream/upstream-client";
+import { sendUpstream } from "../upstream/upstream-client";
+import { isUpstreamFailure, type UpstreamFailure } from "../upstream/upstream-failure";
+import type { UpstreamOptions } from "../upstream/upstream-request";
 
 export type UpstreamSend = (
   host: UpstreamHost,

@@ -3,7 +3,7 @@
  * as a stream that the caller reads at its own pace (the socket is paused while it does not read, so TCP slows
  * the API down: back-pressure). Same pool, address guard, redirects-not-followed and one retry of a reused
  * socket reset before any response byte (idempotent methods only) and immediate failure on an unasked-for 101
- * (`upstream-upgrade`) as upstream-client.ts.
+ * (`upstream-upgrade`) as upstream-client.ts: the policy is upstream-policy.ts, shared.
  * After the headers a failure (reset, timeout, over the size limit, an incomplete body) makes the body stream
  * emit an error: the caller must end its own answer abnormally, never as a short success.
  */
@@ -15,20 +15,11 @@ import type { UpstreamHost } from "../core/host-key";
 import type { ProxyRequest } from "../core/proxy-request";
 import type { StreamedResponse } from "../core/streamed-response";
 import { requestTarget } from "../signing/signer";
-import { FORBIDDEN_ADDRESS_CODE, isForbiddenAddress } from "./address-guard";
 import { refuseUpgrade } from "./upgrade-guard";
-import {
-  agent,
-  BODYLESS,
-  classify,
-  failure,
-  IDEMPOTENT,
-  outgoingHeaders,
-  RESET_CODES,
-  UpstreamError,
-  type UpstreamFailure,
-  type UpstreamOptions,
-} from "./upstream-client";
+import { agent } from "./upstream-client";
+import { classify, UpstreamError, type UpstreamFailure } from "./upstream-failure";
+import { sendWithPolicy } from "./upstream-policy";
+import { BODYLESS, outgoingHeaders, type UpstreamOptions } from "./upstream-request";
 
 /** A failure after the headers, carried by the body stream's error. The message is safe for logs. */
 export class UpstreamStreamError extends Error {
@@ -119,35 +110,11 @@ function openOnce(
   });
 }
 
-export async function openUpstream(
+/** With the shared policy (upstream-policy.ts): metadata addresses, one deadline, one retry, classification. */
+export function openUpstream(
   host: UpstreamHost,
   request: ProxyRequest,
   options: UpstreamOptions,
 ): Promise<StreamedResponse | UpstreamFailure> {
-  if (isForbiddenAddress(host.hostname)) {
-    return failure(
-      host,
-      "forbidden-address",
-      FORBIDDEN_ADDRESS_CODE,
-      "is a link-local or metadata address, which is never dialled",
-    );
-  }
-  const deadline = Date.now() + options.timeoutMs;
-  try {
-    return await openOnce(host, request, options, deadline);
-  } catch (error) {
-    const e = error as UpstreamError;
-    const retry =
-      RESET_CODES.has(e.code) &&
-      e.reusedSocket &&
-      !e.responseStarted &&
-      IDEMPOTENT.has(request.method) &&
-      Date.now() < deadline;
-    if (!retry) return classify(host, e, options);
-    try {
-      return await openOnce(host, request, options, deadline);
-    } catch (retryError) {
-      return classify(host, retryError as UpstreamError, options);
-    }
-  }
+  return sendWithPolicy(openOnce, host, request, options);
 }

@@ -12,15 +12,9 @@ import type { UpstreamHost } from "../../../lambda/core/host-key";
 import type { HeaderPairs, ProxyRequest } from "../../../lambda/core/proxy-request";
 import type { StreamedResponse } from "../../../lambda/core/streamed-response";
 import { requestTarget } from "../../../lambda/signing/signer";
-import {
-  classify,
-  type SendOnce,
-  sendsBody,
-  sendWithPolicy,
-  UpstreamError,
-  type UpstreamFailure,
-  type UpstreamOptions,
-} from "../../../lambda/upstream/upstream-client";
+import { classify, UpstreamError, type UpstreamFailure } from "../../../lambda/upstream/upstream-failure";
+import { sendWithPolicy } from "../../../lambda/upstream/upstream-policy";
+import { sendsBody, type UpstreamOptions } from "../../../lambda/upstream/upstream-request";
 import { UpstreamStreamError } from "../../../lambda/upstream/upstream-stream";
 import { agent, codeOf } from "./undici-upstream";
 
@@ -123,8 +117,5 @@ export function openUpstreamUndici(
   request: ProxyRequest,
   options: UpstreamOptions,
 ): Promise<StreamedResponse | UpstreamFailure> {
-  // The policy only passes the attempt's result through; its type names ProxyResponse, the answer here streams.
-  return sendWithPolicy(openOnce as unknown as SendOnce, host, request, options) as unknown as Promise<
-    StreamedResponse | UpstreamFailure
-  >;
+  return sendWithPolicy(openOnce, host, request, options);
 }

@@ -5,7 +5,7 @@
  * about 530 KB to its bundle and its cold start.
  *
  * Same contract and failures as lambda/upstream/upstream-client.ts, whose policy around attempts it shares
- * (sendWithPolicy: metadata addresses, deadline, one retry, classification): redirects returned, bodies never
+ * (upstream-policy.ts sendWithPolicy: metadata addresses, deadline, one retry, classification): redirects returned, bodies never
  * decoded, addresses checked after DNS resolution (the same guarded lookup), a body limit.
  */
 import { Agent, type Dispatcher } from "undici";
@@ -13,12 +13,9 @@ import { flattenPairs } from "../../../lambda/core/header-pairs";
 import type { HeaderPairs } from "../../../lambda/core/proxy-request";
 import { requestTarget } from "../../../lambda/signing/signer";
 import { guardedLookup } from "../../../lambda/upstream/address-guard";
-import {
-  type SendOnce,
-  sendsBody,
-  UpstreamError,
-  upstreamClient,
-} from "../../../lambda/upstream/upstream-client";
+import { UpstreamError } from "../../../lambda/upstream/upstream-failure";
+import { type SendOnce, upstreamClient } from "../../../lambda/upstream/upstream-policy";
+import { sendsBody } from "../../../lambda/upstream/upstream-request";
 
 export const agent = new Agent({
   connections: 256,
