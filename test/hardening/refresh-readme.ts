@@ -111,7 +111,7 @@ daemon's limits. \`npm test\` runs 5,000 requests per mode; \`npm run soak\` run
 
 **Slowloris.** ${num(slowloris.halfOpenConnections)} half-open connections trickling header lines did not
 delay ${num(slowloris.realRequestsServedMeanwhile)} real requests; \`headersTimeout\` (10 s) closes them with 408,
-\`requestTimeout\` is max(60 s, \`--timeout\`), both set on purpose in \`proxy-daemon/http/proxy-server.ts\`.
+\`requestTimeout\` is max(60 s, \`--timeout\`), both set on purpose in \`proxy-daemon/http/server/http-server.ts\`.
 
 **Access and addresses.** ${[...list(access.proven), ...list(rebinding.proven)].join("; ") || "–"}. The
 rebinding case runs the handler in a private mount and network namespace (\`unshare\`) whose /etc/hosts maps a
