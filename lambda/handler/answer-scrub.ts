@@ -33,18 +33,26 @@ function scrubHeaders(headers: HeaderPairs, forms: readonly string[], tally: Scr
   });
 }
 
+/** Scrubs the header values; the body may be scrubbed too unless it is content-coded (then noted in the tally). */
+function scrubHead(
+  headers: HeaderPairs,
+  forms: readonly string[],
+  tally: ScrubTally,
+): { headers: HeaderPairs; bodyScrubbable: boolean } {
+  const scrubbed = scrubHeaders(headers, forms, tally);
+  const coding = contentCoding(scrubbed);
+  if (coding !== undefined) tally.encodedBody = coding;
+  return { headers: scrubbed, bodyScrubbable: coding === undefined };
+}
+
 export function scrubWhole(
   response: ProxyResponse,
   forms: readonly string[],
   tally: ScrubTally,
 ): ProxyResponse {
   if (forms.length === 0) return response;
-  const headers = scrubHeaders(response.headers, forms, tally);
-  const coding = contentCoding(headers);
-  if (coding !== undefined) {
-    tally.encodedBody = coding;
-    return { ...response, headers };
-  }
+  const { headers, bodyScrubbable } = scrubHead(response.headers, forms, tally);
+  if (!bodyScrubbable) return { ...response, headers };
   const scrubbed = scrubBuffer(response.body, forms);
   if (scrubbed.count === 0) return { ...response, headers };
   tally.count += scrubbed.count;
@@ -63,12 +71,8 @@ export function scrubStreamed(
   tally: ScrubTally,
 ): StreamedResponse {
   if (forms.length === 0) return response;
-  const headers = scrubHeaders(response.headers, forms, tally);
-  const coding = contentCoding(headers);
-  if (coding !== undefined) {
-    tally.encodedBody = coding;
-    return { ...response, headers };
-  }
+  const { headers, bodyScrubbable } = scrubHead(response.headers, forms, tally);
+  if (!bodyScrubbable) return { ...response, headers };
   const scrubber = createStreamScrubber(forms);
   const source = response.stream;
   const scrubbing = new Transform({
