@@ -7,16 +7,14 @@
  */
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { flattenPairs } from "../../../lambda/core/header-pairs";
 import type { UpstreamHost } from "../../../lambda/core/host-key";
 import type { HeaderPairs, ProxyRequest } from "../../../lambda/core/proxy-request";
 import type { StreamedResponse } from "../../../lambda/core/streamed-response";
-import { requestTarget } from "../../../lambda/signing/signer";
 import { classify, UpstreamError, type UpstreamFailure } from "../../../lambda/upstream/upstream-failure";
 import { sendWithPolicy } from "../../../lambda/upstream/upstream-policy";
-import { sendsBody, type UpstreamOptions } from "../../../lambda/upstream/upstream-request";
+import type { UpstreamOptions } from "../../../lambda/upstream/upstream-request";
 import { UpstreamStreamError } from "../../../lambda/upstream/upstream-stream";
-import { agent, codeOf } from "./undici-upstream";
+import { agent, codeOf, dispatchOptions } from "./undici-upstream";
 
 function openOnce(
   host: UpstreamHost,
@@ -98,16 +96,7 @@ function openOnce(
         fail(codeOf(err));
       },
     };
-    agent.dispatch(
-      {
-        origin: `https://${host.authority}`,
-        path: requestTarget(request.path, request.query),
-        method: request.method as Dispatcher.HttpMethod,
-        headers: flattenPairs(request.headers),
-        body: sendsBody(request) ? request.body : null,
-      } as Dispatcher.DispatchOptions,
-      handler,
-    );
+    agent.dispatch(dispatchOptions(host, request), handler);
   });
 }
 

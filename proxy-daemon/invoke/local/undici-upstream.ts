@@ -10,7 +10,8 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import { flattenPairs } from "../../../lambda/core/header-pairs";
-import type { HeaderPairs } from "../../../lambda/core/proxy-request";
+import type { UpstreamHost } from "../../../lambda/core/host-key";
+import type { HeaderPairs, ProxyRequest } from "../../../lambda/core/proxy-request";
 import { requestTarget } from "../../../lambda/signing/signer";
 import { guardedLookup } from "../../../lambda/upstream/address-guard";
 import { UpstreamError } from "../../../lambda/upstream/upstream-failure";
@@ -26,6 +27,17 @@ export const agent = new Agent({
 });
 
 /** undici's socket errors, in the codes the shared classifier knows. */
+/** The request as undici dispatches it, for the buffered and the streamed attempt alike. */
+export function dispatchOptions(host: UpstreamHost, request: ProxyRequest): Dispatcher.DispatchOptions {
+  return {
+    origin: `https://${host.authority}`,
+    path: requestTarget(request.path, request.query),
+    method: request.method as Dispatcher.HttpMethod,
+    headers: flattenPairs(request.headers),
+    body: sendsBody(request) ? request.body : null,
+  } as Dispatcher.DispatchOptions;
+}
+
 export function codeOf(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   // undici destroys the socket on a 101 to a request that asked for no upgrade: a broken upstream, not a reset.
@@ -42,7 +54,6 @@ export function codeOf(err: unknown): string {
 }
 
 const sendOnce: SendOnce = (host, request, options, deadline) => {
-  const withBody = sendsBody(request);
   return new Promise((resolve, reject) => {
     let settled = false;
     let responseStarted = false;
@@ -101,16 +112,7 @@ const sendOnce: SendOnce = (host, request, options, deadline) => {
         fail(codeOf(err));
       },
     };
-    agent.dispatch(
-      {
-        origin: `https://${host.authority}`,
-        path: requestTarget(request.path, request.query),
-        method: request.method as Dispatcher.HttpMethod,
-        headers: flattenPairs(request.headers),
-        body: withBody ? request.body : null,
-      } as Dispatcher.DispatchOptions,
-      handler,
-    );
+    agent.dispatch(dispatchOptions(host, request), handler);
   });
 };
 
